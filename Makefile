@@ -1,0 +1,60 @@
+# podium — the two commands of the README, and a few more.
+#
+#   make run     install missing packages, build, create podium.db from
+#                calendars/*.ics if missing, start podiumd (or, before the
+#                daemon exists, print the programme)
+#   make check   install missing packages, build with ASan+UBSan, run ctest
+#   make bench   benchmarks against their peers (bench/)
+
+PACKAGES = gcc make cmake pkg-config libical-dev libsqlite3-dev sqlite3 \
+	libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
+	libjansson-dev libinih-dev python3 python3-icalendar python3-aiosmtpd \
+	openssl curl
+BUILD = build
+CHECK_BUILD = build-check
+DB ?= podium.db
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build run check bench clean
+
+all: build
+
+# Installs only what is missing, so a machine that has everything never
+# needs root or the network.
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then \
+			echo "podium: missing Debian packages:$$missing" >&2; \
+			echo "podium: run as root, or: apt-get install$$missing" >&2; exit 1; \
+		fi; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		echo "podium: installing$$missing"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@if [ ! -f $(DB) ]; then \
+		echo "podium: creating $(DB) from calendars/*.ics"; \
+		./$(BUILD)/podium --db $(DB) init >/dev/null && \
+		./$(BUILD)/podium --db $(DB) import calendars/*.ics; \
+	fi
+	./$(BUILD)/podium --db $(DB) event list
+
+check: deps
+	cmake -S . -B $(CHECK_BUILD) -DPODIUM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build $(CHECK_BUILD) -j $(JOBS)
+	cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -1,0 +1,55 @@
+/*
+ * iCalendar (RFC 5545) in and out, with libical.
+ *
+ * This module is pure: text in, structs out and back.  It does not touch
+ * the store; the store applies a parsed calendar in one transaction.
+ */
+#ifndef PODIUM_ICAL_H
+#define PODIUM_ICAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "podium/err.h"
+#include "podium/model.h"
+
+/* Which addresses a rendering may show. */
+enum pd_privacy {
+	PD_PRIVACY_FULL,	/* organizers' export: every e-mail address */
+	PD_PRIVACY_PUBLIC,	/* none: urn:uuid: instead */
+	PD_PRIVACY_PERSON	/* only the one of privacy_person_id */
+};
+
+struct pd_render_opts {
+	enum pd_privacy privacy;
+	int64_t privacy_person_id;	/* with PD_PRIVACY_PERSON */
+	const char *refresh;		/* ISO 8601 duration; NULL: "PT1H" */
+	const char *method;		/* METHOD value or NULL: none */
+};
+
+/* Call once before any other pd_ical function (sets the TZID prefix). */
+void pd_ical_init(void);
+
+/*
+ * Renders the calendar as RFC 5545 text, CRLF line ends, folded at 75
+ * octets without splitting a UTF-8 character.  The same data always gives
+ * the same bytes: DTSTAMP and LAST-MODIFIED come from each row's updated
+ * time, never from the clock.  *out (NUL-terminated, *len bytes) belongs
+ * to the caller, who frees it.
+ */
+int pd_ical_render(const struct pd_calendar *cal,
+    const struct pd_render_opts *opts, char **out, size_t *len,
+    struct pd_error *err);
+
+/*
+ * Parses text (len bytes, need not be NUL-terminated) into a calendar.
+ * Nothing is half-parsed: on any error *out is untouched, err names the
+ * problem and where ("line 12: DTSTART: invalid date"), and PD_EPARSE or
+ * PD_EINVAL is returned.  Ids in the result are 0; people carry what the
+ * file says (name, e-mail, uuid, organization) for the store to resolve.
+ * A VEVENT without UID gets a UID derived from its content (see README).
+ */
+int pd_ical_parse(const char *text, size_t len, struct pd_calendar **out,
+    struct pd_error *err);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * The store: one SQLite file (WAL, foreign keys, busy timeout) holding
+ * everything of model.h.
+ *
+ * Every write runs in one IMMEDIATE transaction and bumps the store's
+ * revision, so that readers (the daemon's feed cache) can tell that
+ * something changed with one cheap query.  The CLI and the daemon may use
+ * the same file at once.
+ *
+ * Errors: functions return PD_OK or a negative enum pd_err; the message
+ * and the field to blame are kept on the handle (pd_store_error()).
+ * Lookups of people take a key: an id, an e-mail address or an exact name.
+ * Events take an id or a UID.
+ */
+#ifndef PODIUM_STORE_H
+#define PODIUM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "podium/err.h"
+#include "podium/model.h"
+
+struct pd_store;
+
+/* The schema version this library writes; older files are migrated. */
+#define PD_STORE_SCHEMA_VERSION 1
+
+/*
+ * Opens (creating if needed) and migrates the database at path.  now is
+ * the clock (unix seconds) used for created/updated stamps; change it
+ * with pd_store_set_now().  On failure *out is untouched and, when err is
+ * given, it says why.
+ */
+int pd_store_open(const char *path, int64_t now, struct pd_store **out,
+    struct pd_error *err);
+void pd_store_close(struct pd_store *st);
+void pd_store_set_now(struct pd_store *st, int64_t now);
+/* The last error on this handle; never NULL. */
+const struct pd_error *pd_store_error(const struct pd_store *st);
+/* The schema version of the open file. */
+int pd_store_schema_version(struct pd_store *st);
+
+/* The revision: a number every write makes larger. */
+int pd_store_revision(struct pd_store *st, int64_t *out);
+
+/* ---- people and organizations ---- */
+
+/*
+ * Adds a person.  p->name is required; e-mail unique when given;
+ * org_code creates the organization when it is new (org_name its full
+ * name).  Sets p->id and, when NULL, p->uuid.
+ */
+int pd_store_person_add(struct pd_store *st, struct pd_person *p);
+/* Writes every field of p (found by p->id). */
+int pd_store_person_update(struct pd_store *st, const struct pd_person *p);
+/* Finds by id, e-mail or exact name; PD_ENOTFOUND, or PD_EINVAL when a name
+ * is ambiguous. */
+int pd_store_person_find(struct pd_store *st, const char *key,
+    struct pd_person *out);
+int pd_store_person_get(struct pd_store *st, int64_t id,
+    struct pd_person *out);
+int pd_store_person_list(struct pd_store *st, struct pd_person **out,
+    size_t *n);
+int pd_store_person_delete(struct pd_store *st, int64_t id);
+void pd_person_list_free(struct pd_person *list, size_t n);
+
+/* ---- events ---- */
+
+/*
+ * Adds an event with its topics, links, agenda, talks and attendances
+ * (people referenced by id).  A NULL uid gets a fresh one.  tzid NULL
+ * means PD_TZ_DEFAULT.  group_slug/group_name create the group when new.
+ * Validates first (pd_event_validate).  Sets ev->id, uid, start_utc...
+ */
+int pd_store_event_add(struct pd_store *st, struct pd_event *ev);
+/*
+ * Loads one event with all its parts.  *out belongs to the caller
+ * (pd_event_free()).
+ */
+int pd_store_event_get(struct pd_store *st, const char *key,
+    struct pd_event **out);
+void pd_event_free(struct pd_event *ev);
+/*
+ * Events overlapping [from, to) in unix seconds (0/INT64_MAX for open
+ * ends), recurring events included when their series may overlap, ordered
+ * by start.  Parts are not loaded (n* are 0).
+ */
+int pd_store_event_list(struct pd_store *st, int64_t from, int64_t to,
+    struct pd_event **out, size_t *n);
+void pd_event_list_free(struct pd_event *list, size_t n);
+/*
+ * Moves an event; end NULL keeps the duration.  Bumps SEQUENCE when the
+ * time changes.
+ */
+int pd_store_event_move(struct pd_store *st, int64_t id, const char *start,
+    const char *end);
+/* Sets STATUS:CANCELLED and bumps SEQUENCE (no-op when cancelled). */
+int pd_store_event_cancel(struct pd_store *st, int64_t id);
+/*
+ * Rewrites the event's own fields (not its parts) from ev, found by
+ * ev->id; SEQUENCE goes up when time, place or status changed.
+ */
+int pd_store_event_update(struct pd_store *st, const struct pd_event *ev);
+int pd_store_event_delete(struct pd_store *st, int64_t id);
+
+/* ---- parts of events ---- */
+
+int pd_store_agenda_add(struct pd_store *st, int64_t event_id,
+    struct pd_agenda_item *it);
+int pd_store_agenda_delete(struct pd_store *st, int64_t item_id);
+
+/* Adds a talk: speaker.id required, via.id 0 for none; sets t->id, uid. */
+int pd_store_talk_add(struct pd_store *st, int64_t event_id,
+    struct pd_talk *t);
+/* Loads a talk; *event_id (may be NULL) gets its event. */
+int pd_store_talk_get(struct pd_store *st, int64_t talk_id,
+    struct pd_talk *out, int64_t *event_id);
+int pd_store_talk_set_status(struct pd_store *st, int64_t talk_id,
+    enum pd_talk_status status);
+int pd_store_talk_delete(struct pd_store *st, int64_t talk_id);
+
+/*
+ * Adds or changes the attendance of a person at an event (one per pair).
+ * delegate is required with PD_PART_DELEGATED and dropped otherwise.
+ * Sets *id (may be NULL).
+ */
+int pd_store_attend(struct pd_store *st, int64_t event_id, int64_t person_id,
+    enum pd_role role, enum pd_partstat status, const char *delegate,
+    int64_t *id);
+int pd_store_attendance_delete(struct pd_store *st, int64_t attendance_id);
+
+/* ---- groups and topics ---- */
+
+/* Groups with their members, ordered by name. */
+int pd_store_group_list(struct pd_store *st, struct pd_group **out,
+    size_t *n);
+void pd_group_list_free(struct pd_group *list, size_t n);
+/* Adds person to the group (created when new) with role, or changes it. */
+int pd_store_group_member_set(struct pd_store *st, const char *group_name,
+    int64_t person_id, enum pd_group_role role);
+int pd_store_topic_list(struct pd_store *st, struct pd_topic **out,
+    size_t *n);
+void pd_topic_list_free(struct pd_topic *list, size_t n);
+
+/* ---- feeds and import ---- */
+
+enum pd_filter_kind {
+	PD_FILTER_ALL,
+	PD_FILTER_GROUP,	/* value: group slug */
+	PD_FILTER_TOPIC,	/* value: topic slug */
+	PD_FILTER_PERSON	/* person_id: attending or speaking */
+};
+
+struct pd_filter {
+	enum pd_filter_kind kind;
+	const char *value;
+	int64_t person_id;
+};
+
+/*
+ * Loads every event the filter selects, with all parts, and the groups
+ * they belong to (with members), ready for pd_ical_render.  PD_ENOTFOUND
+ * when the group or topic does not exist.  *out: pd_calendar_free().
+ */
+int pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
+    struct pd_calendar **out);
+
+struct pd_import_stats {
+	size_t created;
+	size_t updated;
+	size_t people_created;
+};
+
+/*
+ * Applies a parsed calendar in one transaction: events by UID are created
+ * or replaced (their parts too), people resolved by uuid, e-mail, then
+ * exact name, created when new; group members set.  SEQUENCE follows the
+ * file's when it is higher, else goes up by one if time, place or status
+ * changed.  Any error rolls everything back.
+ */
+int pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
+    struct pd_import_stats *stats);
+
+/*
+ * Personal feed tokens: the store keeps only a hash.  set replaces the
+ * person's hash (revoking the old token); find maps a hash to a person.
+ */
+int pd_store_feed_token_set(struct pd_store *st, int64_t person_id,
+    const char *hash_hex);
+int pd_store_feed_token_find(struct pd_store *st, const char *hash_hex,
+    int64_t *person_id);
+
+#endif
