@@ -1,0 +1,528 @@
+/*
+ * The feed cache (feed.h).  Rendering a feed costs a database read and an
+ * iCalendar serialization; serving it must cost neither, so each feed is
+ * rendered at most once per store revision, on first request, and kept
+ * with its gzip form, ETag and Last-Modified until the revision moves.
+ *
+ * Last-Modified must never go backwards for a client that only sends
+ * If-Modified-Since, even when an event leaves a feed (which lowers the
+ * newest row stamp).  So the stamp of a feed is the moment its bytes were
+ * first seen different from the previous rendition: the previous
+ * generation is kept until the next render of that feed can compare.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "podium/buf.h"
+#include "podium/feed.h"
+#include "podium/ical.h"
+#include "podium/model.h"
+#include "podium/store.h"
+#include "podium/token.h"
+
+#define NBUCKETS 256
+
+struct entry {
+	char *name;
+	struct pd_feed *feed;
+	struct entry *next;
+};
+
+struct pd_feeds {
+	struct pd_store *st;
+	pthread_mutex_t *lock;		/* the store's */
+	pthread_mutex_t cache_lock;	/* the maps below */
+	char *name;
+	char *refresh;
+	int64_t refresh_seconds;
+	char *export_dir;
+	int64_t revision;		/* of the current map; -1: none */
+	struct entry *cur[NBUCKETS];
+	struct entry *prev[NBUCKETS];
+	size_t bytes;
+};
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % NBUCKETS;
+}
+
+void
+pd_feed_retain(struct pd_feed *f)
+{
+	atomic_fetch_add_explicit((_Atomic int *)&f->refs, 1,
+	    memory_order_relaxed);
+}
+
+void
+pd_feed_release(struct pd_feed *f)
+{
+	if (f == NULL)
+		return;
+	if (atomic_fetch_sub_explicit((_Atomic int *)&f->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	free(f->body);
+	free(f->gz);
+	free(f);
+}
+
+static void
+drop_map(struct entry **map, size_t *bytes)
+{
+	struct entry *e, *next;
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		for (e = map[i]; e != NULL; e = next) {
+			next = e->next;
+			if (bytes != NULL)
+				*bytes -= e->feed->len + e->feed->gzlen;
+			pd_feed_release(e->feed);
+			free(e->name);
+			free(e);
+		}
+		map[i] = NULL;
+	}
+}
+
+static struct pd_feed *
+lookup(struct entry **map, const char *name)
+{
+	struct entry *e;
+
+	for (e = map[hash(name)]; e != NULL; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return e->feed;
+	return NULL;
+}
+
+int
+pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
+    const struct pd_feeds_opts *opts, struct pd_feeds **out)
+{
+	struct pd_feeds *fc;
+
+	if ((fc = calloc(1, sizeof(*fc))) == NULL)
+		return PD_ENOMEM;
+	fc->st = st;
+	fc->lock = lock;
+	fc->revision = -1;
+	fc->refresh_seconds = opts->refresh_seconds > 0 ?
+	    opts->refresh_seconds : 3600;
+	pthread_mutex_init(&fc->cache_lock, NULL);
+	fc->name = strdup(opts->name != NULL ? opts->name : "podium");
+	fc->refresh = strdup(opts->refresh != NULL ? opts->refresh : "PT1H");
+	fc->export_dir = opts->export_dir != NULL ?
+	    strdup(opts->export_dir) : NULL;
+	if (fc->name == NULL || fc->refresh == NULL ||
+	    (opts->export_dir != NULL && fc->export_dir == NULL)) {
+		pd_feeds_free(fc);
+		return PD_ENOMEM;
+	}
+	*out = fc;
+	return PD_OK;
+}
+
+void
+pd_feeds_free(struct pd_feeds *fc)
+{
+	if (fc == NULL)
+		return;
+	drop_map(fc->cur, NULL);
+	drop_map(fc->prev, NULL);
+	pthread_mutex_destroy(&fc->cache_lock);
+	free(fc->name);
+	free(fc->refresh);
+	free(fc->export_dir);
+	free(fc);
+}
+
+size_t
+pd_feeds_bytes(struct pd_feeds *fc)
+{
+	size_t n;
+
+	pthread_mutex_lock(&fc->cache_lock);
+	n = fc->bytes;
+	pthread_mutex_unlock(&fc->cache_lock);
+	return n;
+}
+
+static int
+gzip_body(const char *in, size_t len, char **out, size_t *outlen)
+{
+	z_stream zs;
+	char *buf;
+	size_t cap;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return PD_ENOMEM;
+	cap = deflateBound(&zs, len) + 32;
+	if ((buf = malloc(cap)) == NULL) {
+		deflateEnd(&zs);
+		return PD_ENOMEM;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)buf;
+	zs.avail_out = (uInt)cap;
+	rc = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		free(buf);
+		return PD_ENOMEM;
+	}
+	*out = buf;
+	*outlen = zs.total_out;
+	return PD_OK;
+}
+
+static void
+http_date(int64_t t, char out[40])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static int
+make_feed(char *body, size_t len, struct pd_feed **out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	struct pd_feed *f;
+	char *p;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return PD_ENOMEM;
+	f->refs = 1;
+	f->body = body;
+	f->len = len;
+	if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		free(f);
+		return PD_ENOMEM;
+	}
+	p = f->etag;
+	*p++ = '"';
+	for (i = 0; i < 16; i++) {
+		*p++ = hex[md[i] >> 4];
+		*p++ = hex[md[i] & 15];
+	}
+	*p++ = '"';
+	*p = '\0';
+	/* Small feeds do not gain from gzip; keep them plain. */
+	if (len > 512 && gzip_body(body, len, &f->gz, &f->gzlen) == PD_OK &&
+	    f->gzlen >= len) {
+		free(f->gz);
+		f->gz = NULL;
+		f->gzlen = 0;
+	}
+	*out = f;
+	return PD_OK;
+}
+
+/* Renders the feed named name, with the store lock held by the caller. */
+static int
+render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
+{
+	struct pd_filter filter = { PD_FILTER_ALL, NULL, 0 };
+	struct pd_render_opts ro;
+	struct pd_calendar *cal = NULL;
+	struct pd_person who;
+	struct pd_buf title = PD_BUF_INIT;
+	const char *what = NULL;
+	char hash_hex[PD_TOKEN_HASH_LEN + 1];
+	int64_t pid = 0;
+	size_t i, j;
+	int rc;
+
+	memset(&ro, 0, sizeof(ro));
+	memset(&who, 0, sizeof(who));
+	ro.privacy = PD_PRIVACY_PUBLIC;
+	ro.refresh = fc->refresh;
+	pd_buf_adds(&title, fc->name);
+	if (strcmp(name, "all") == 0) {
+		;
+	} else if (strncmp(name, "group/", 6) == 0) {
+		filter.kind = PD_FILTER_GROUP;
+		filter.value = name + 6;
+	} else if (strncmp(name, "topic/", 6) == 0) {
+		filter.kind = PD_FILTER_TOPIC;
+		filter.value = name + 6;
+	} else if (strncmp(name, "person/", 7) == 0) {
+		const char *tok = name + 7;
+
+		if (!pd_token_wellformed(tok, strlen(tok))) {
+			rc = PD_ENOTFOUND;
+			goto out;
+		}
+		pd_token_hash(tok, strlen(tok), hash_hex);
+		if ((rc = pd_store_feed_token_find(fc->st, hash_hex,
+		    &pid)) != PD_OK)
+			goto out;
+		if ((rc = pd_store_person_get(fc->st, pid, &who)) != PD_OK)
+			goto out;
+		filter.kind = PD_FILTER_PERSON;
+		filter.person_id = pid;
+		ro.privacy = PD_PRIVACY_PERSON;
+		ro.privacy_person_id = pid;
+		what = who.name;
+	} else {
+		rc = PD_ENOTFOUND;
+		goto out;
+	}
+	if ((rc = pd_store_calendar(fc->st, &filter, &cal)) != PD_OK)
+		goto out;
+	/* The calendar's name says what it holds: "SMARTCity Gera – Smarte Quartiere". */
+	for (i = 0; what == NULL && filter.kind == PD_FILTER_GROUP &&
+	    i < cal->ngroups; i++)
+		if (strcmp(cal->groups[i].slug, filter.value) == 0)
+			what = cal->groups[i].name;
+	for (i = 0; what == NULL && filter.kind == PD_FILTER_TOPIC &&
+	    i < cal->nevents; i++) {
+		for (j = 0; what == NULL && j < cal->events[i].ntopics; j++) {
+			char *slug = pd_slug(cal->events[i].topics[j]);
+
+			if (slug != NULL && strcmp(slug, filter.value) == 0)
+				what = cal->events[i].topics[j];
+			free(slug);
+		}
+	}
+	if (what == NULL && filter.value != NULL)
+		what = filter.value;
+	if (what != NULL)
+		pd_buf_addf(&title, " \xe2\x80\x93 %s", what);
+	free(cal->name);
+	if ((cal->name = pd_buf_detach(&title, NULL)) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	rc = pd_ical_render(cal, &ro, body, len, NULL);
+out:
+	pd_buf_free(&title);
+	pd_person_clear(&who);
+	pd_calendar_free(cal);
+	return rc;
+}
+
+int
+pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
+    struct pd_feed **out)
+{
+	struct pd_feed *f, *old;
+	struct entry *e = NULL;
+	char *body = NULL;
+	size_t len = 0;
+	unsigned h = hash(name);
+	int rc;
+
+	pthread_mutex_lock(&fc->cache_lock);
+	if ((f = lookup(fc->cur, name)) != NULL) {
+		pd_feed_retain(f);
+		pthread_mutex_unlock(&fc->cache_lock);
+		*out = f;
+		return PD_OK;
+	}
+	/*
+	 * Render with the cache locked: requests for the same feed wait for
+	 * this one render instead of each doing their own.
+	 */
+	pthread_mutex_lock(fc->lock);
+	rc = render(fc, name, &body, &len);
+	pthread_mutex_unlock(fc->lock);
+	if (rc != PD_OK)
+		goto out;
+	if ((rc = make_feed(body, len, &f)) != PD_OK)
+		goto out;
+	body = NULL;
+	old = lookup(fc->prev, name);
+	f->mtime = old != NULL && strcmp(old->etag, f->etag) == 0 ?
+	    old->mtime : now;
+	http_date(f->mtime, f->last_modified);
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->name = strdup(name)) == NULL) {
+		free(e);
+		pd_feed_release(f);
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	e->feed = f;
+	e->next = fc->cur[h];
+	fc->cur[h] = e;
+	fc->bytes += f->len + f->gzlen;
+	pd_feed_retain(f);
+	*out = f;
+out:
+	pthread_mutex_unlock(&fc->cache_lock);
+	free(body);
+	return rc;
+}
+
+/* Writes data to dir/name through a temporary file, fsync and rename. */
+static int
+write_atomic(const char *dir, const char *name, const char *data,
+    size_t len, struct pd_error *err)
+{
+	struct pd_buf path = PD_BUF_INIT, tmp = PD_BUF_INIT;
+	const char *slash;
+	ssize_t n;
+	size_t off = 0;
+	int fd = -1, rc = PD_OK;
+
+	pd_buf_addf(&path, "%s/%s", dir, name);
+	pd_buf_addf(&tmp, "%s/%s.tmp", dir, name);
+	if (pd_buf_failed(&path) || pd_buf_failed(&tmp)) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	if ((slash = strrchr(name, '/')) != NULL) {
+		struct pd_buf sub = PD_BUF_INIT;
+
+		pd_buf_addf(&sub, "%s/%.*s", dir, (int)(slash - name), name);
+		if (sub.data != NULL)
+			mkdir(sub.data, 0755);
+		pd_buf_free(&sub);
+	}
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0) {
+		rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
+		    tmp.data, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		if ((n = write(fd, data + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
+			    tmp.data, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
+		    tmp.data, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path.data) != 0)
+		rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
+		    path.data, strerror(errno));
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp.data);
+	}
+	pd_buf_free(&path);
+	pd_buf_free(&tmp);
+	return rc;
+}
+
+static int
+export_one(struct pd_feeds *fc, const char *name, int64_t now,
+    struct pd_error *err)
+{
+	struct pd_buf file = PD_BUF_INIT;
+	struct pd_feed *f = NULL;
+	int rc;
+
+	if ((rc = pd_feeds_get(fc, name, now, &f)) != PD_OK)
+		return pd_error_set(err, rc, "export_dir", "%s: %s", name,
+		    pd_strerror(rc));
+	pd_buf_addf(&file, "%s.ics", name);
+	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data,
+	    f->body, f->len, err) : PD_ENOMEM;
+	pd_buf_free(&file);
+	pd_feed_release(f);
+	return rc;
+}
+
+static int
+export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
+{
+	struct pd_group *groups = NULL;
+	struct pd_topic *topics = NULL;
+	struct pd_buf name = PD_BUF_INIT;
+	size_t ng = 0, nt = 0, i;
+	int rc;
+
+	pthread_mutex_lock(fc->lock);
+	rc = pd_store_group_list(fc->st, &groups, &ng);
+	if (rc == PD_OK)
+		rc = pd_store_topic_list(fc->st, &topics, &nt);
+	pthread_mutex_unlock(fc->lock);
+	if (rc != PD_OK)
+		goto out;
+	mkdir(fc->export_dir, 0755);
+	if ((rc = export_one(fc, "all", now, err)) != PD_OK)
+		goto out;
+	for (i = 0; i < ng + nt; i++) {
+		pd_buf_reset(&name);
+		if (i < ng)
+			pd_buf_addf(&name, "group/%s", groups[i].slug);
+		else
+			pd_buf_addf(&name, "topic/%s", topics[i - ng].slug);
+		if (pd_buf_failed(&name)) {
+			rc = PD_ENOMEM;
+			goto out;
+		}
+		if ((rc = export_one(fc, name.data, now, err)) != PD_OK)
+			goto out;
+	}
+out:
+	pd_buf_free(&name);
+	pd_group_list_free(groups, ng);
+	pd_topic_list_free(topics, nt);
+	return rc;
+}
+
+int
+pd_feeds_refresh(struct pd_feeds *fc, int64_t now, struct pd_error *err)
+{
+	int64_t rev = 0;
+	int rc;
+
+	pthread_mutex_lock(fc->lock);
+	rc = pd_store_revision(fc->st, &rev);
+	pthread_mutex_unlock(fc->lock);
+	if (rc != PD_OK)
+		return rc;
+	pthread_mutex_lock(&fc->cache_lock);
+	if (rev == fc->revision) {
+		pthread_mutex_unlock(&fc->cache_lock);
+		return PD_OK;
+	}
+	/* What is cached now becomes the generation to compare with. */
+	drop_map(fc->prev, NULL);
+	memcpy(fc->prev, fc->cur, sizeof(fc->cur));
+	memset(fc->cur, 0, sizeof(fc->cur));
+	fc->bytes = 0;
+	fc->revision = rev;
+	pthread_mutex_unlock(&fc->cache_lock);
+	if (fc->export_dir != NULL)
+		return export_all(fc, now, err);
+	return PD_OK;
+}
