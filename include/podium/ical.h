@@ -25,6 +25,13 @@ struct pd_render_opts {
 	int64_t privacy_person_id;	/* with PD_PRIVACY_PERSON */
 	const char *refresh;		/* ISO 8601 duration; NULL: "PT1H" */
 	const char *method;		/* METHOD value or NULL: none */
+	/*
+	 * iMIP (RFC 6047): nonzero renders only the sessions (no talk
+	 * VEVENTs), ORGANIZER with its address, and the attendee whose
+	 * person id is imip_person_id with RSVP=TRUE and its address.
+	 */
+	int imip;
+	int64_t imip_person_id;
 };
 
 /* Call once before any other pd_ical function (sets the TZID prefix). */

@@ -113,6 +113,8 @@ struct pd_event {
 	char *end;
 	int64_t start_utc;	/* derived by the store */
 	int64_t end_utc;
+	int64_t series_end_utc;	/* end of the last occurrence; INT64_MAX:
+				   endless.  Derived by the store. */
 	enum pd_event_status status;
 	int sequence;
 	char *rrule;		/* RFC 5545 RECUR value, NULL: single */

@@ -1,0 +1,38 @@
+/*
+ * What lib/ical_render.c and lib/ical_parse.c share and nobody else needs:
+ * the hash behind derived identifiers and the mapping of podium's enums to
+ * iCalendar words.  The contract both sides follow is lib/ical_mapping.md.
+ */
+#ifndef PODIUM_ICAL_INT_H
+#define PODIUM_ICAL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * 64-bit FNV-1a.  Not cryptographic: it only has to turn the same content
+ * into the same identifier (derived UIDs and UUIDs), on every machine.
+ */
+static inline uint64_t
+pd_ical_hash(const void *data, size_t len, uint64_t h)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define PD_ICAL_HASH_SEED 0xcbf29ce484222325ULL
+
+/* The prefix libical puts before builtin TZIDs; stripped on input. */
+#define PD_ICAL_LIBICAL_PREFIX "/freeassociation.sourceforge.net/"
+
+/* Limits of the parser (ical.h): whole input and one unfolded line. */
+#define PD_ICAL_MAX_INPUT	(32u * 1024 * 1024)
+#define PD_ICAL_MAX_LINE	(64u * 1024)
+
+#endif

@@ -1,0 +1,1534 @@
+/*
+ * Renders a struct pd_calendar as iCalendar text (ical.h), following the
+ * contract in lib/ical_mapping.md.
+ *
+ * Components and properties are built with libical and serialized with its
+ * *_as_ical_string_r functions, one component at a time, so memory stays
+ * proportional to one event and the work to the size of the output.  Two
+ * things libical does not do the way podium needs are done here:
+ *
+ * - Folding.  libical folds at 75 octets but prefers to break after a
+ *   ';', ':' or ' ' and may leave a property name alone on its line.  Its
+ *   output is unfolded again and refolded at exactly 75 octets, never
+ *   inside a UTF-8 sequence, so that the bytes do not depend on libical's
+ *   heuristics.
+ * - Time zones.  libical's builtin zones (read from /usr/share/zoneinfo)
+ *   carry the whole history of a zone, dozens of components with RDATEs,
+ *   and a "/freeassociation.sourceforge.net/" TZID.  Outlook wants the
+ *   compact form tzurl.org calls "outlook": one DAYLIGHT and one STANDARD
+ *   with the current RRULE, starting in 1970.  compact_zone() derives it.
+ *
+ * This file does not decide which events belong in a feed, nor does it
+ * know the store; it renders what it is given.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "podium/buf.h"
+#include "podium/err.h"
+#include "podium/ical.h"
+#include "podium/model.h"
+#include "podium/tz.h"
+
+#include "ical_int.h"
+
+#define FOLD 75
+
+struct rctx {
+	const struct pd_render_opts *opts;
+	struct pd_error *err;
+	struct pd_buf out;	/* the calendar text */
+	struct pd_buf tmp;	/* scratch: descriptions, addresses */
+	struct pd_buf addr;	/* scratch: one cal-address */
+};
+
+/* ---- people --------------------------------------------------------- */
+
+/* Whether this rendering may show this person's e-mail address. */
+static int
+may_show(const struct rctx *c, const struct pd_person *p)
+{
+	if (p->email == NULL || *p->email == '\0')
+		return 0;
+	/* iMIP: the addressee must see the address the reply comes from. */
+	if (c->opts->imip && p->id != 0 && p->id == c->opts->imip_person_id)
+		return 1;
+	switch (c->opts->privacy) {
+	case PD_PRIVACY_FULL:
+		return 1;
+	case PD_PRIVACY_PERSON:
+		return p->id != 0 && p->id == c->opts->privacy_person_id;
+	case PD_PRIVACY_PUBLIC:
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A person without a stored UUID (built in code, or imported from a
+ * foreign file) still needs a stable urn:uuid: so that public feeds show
+ * no address.  It is derived from the id and the name, not from the
+ * address, so it reveals nothing about the address.
+ */
+static void
+derived_uuid(const struct pd_person *p, char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t a, b;
+	unsigned char u[16];
+	int i, j;
+
+	a = pd_ical_hash(&p->id, sizeof(p->id), PD_ICAL_HASH_SEED);
+	if (p->name != NULL)
+		a = pd_ical_hash(p->name, strlen(p->name), a);
+	b = pd_ical_hash(&a, sizeof(a), a ^ 0x9e3779b97f4a7c15ULL);
+	for (i = 0; i < 8; i++) {
+		u[i] = (unsigned char)(a >> (8 * i));
+		u[8 + i] = (unsigned char)(b >> (8 * i));
+	}
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x50);	/* version 5 style */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	for (i = 0, j = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[j++] = '-';
+		out[j++] = hex[u[i] >> 4];
+		out[j++] = hex[u[i] & 15];
+	}
+	out[j] = '\0';
+}
+
+/*
+ * The cal-address of p in this rendering; valid until the next call.
+ * force shows the address whatever the privacy (iMIP's ORGANIZER).
+ */
+static const char *
+cal_address_ex(struct rctx *c, const struct pd_person *p, int force)
+{
+	char uuid[37];
+
+	pd_buf_reset(&c->addr);
+	if (may_show(c, p) || (force && p->email != NULL &&
+	    *p->email != '\0')) {
+		pd_buf_adds(&c->addr, "mailto:");
+		pd_buf_adds(&c->addr, p->email);
+	} else {
+		if (p->uuid == NULL || *p->uuid == '\0')
+			derived_uuid(p, uuid);
+		pd_buf_adds(&c->addr, "urn:uuid:");
+		pd_buf_adds(&c->addr,
+		    p->uuid != NULL && *p->uuid != '\0' ? p->uuid : uuid);
+	}
+	if (pd_buf_failed(&c->addr))
+		return NULL;
+	return c->addr.data;
+}
+
+static const char *
+cal_address(struct rctx *c, const struct pd_person *p)
+{
+	return cal_address_ex(c, p, 0);
+}
+
+/* In iMIP, only the addressee is an ATTENDEE, with RSVP=TRUE. */
+static int
+imip_skip(const struct rctx *c, const struct pd_person *p)
+{
+	return c->opts->imip && (p->id == 0 ||
+	    p->id != c->opts->imip_person_id);
+}
+
+static void
+imip_rsvp(const struct rctx *c, icalproperty *prop)
+{
+	if (c->opts->imip)
+		icalproperty_add_parameter(prop,
+		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+}
+
+static int
+has_person(const struct pd_person *p)
+{
+	return p->id != 0 || (p->name != NULL && *p->name != '\0');
+}
+
+/* A key that tells people apart across the copies events hold. */
+static int
+person_key(struct pd_buf *b, const struct pd_person *p)
+{
+	pd_buf_reset(b);
+	if (p->id != 0)
+		return pd_buf_addf(b, "#%lld", (long long)p->id);
+	if (p->uuid != NULL && *p->uuid != '\0')
+		return pd_buf_addf(b, "u%s", p->uuid);
+	if (p->email != NULL && *p->email != '\0')
+		return pd_buf_addf(b, "e%s", p->email);
+	return pd_buf_addf(b, "n%s", p->name != NULL ? p->name : "");
+}
+
+struct pentry {
+	char *key;
+	const struct pd_person *p;
+};
+
+/* The set of people referenced, an open-addressing hash on the key. */
+struct pset {
+	struct pentry *slots;
+	size_t cap, n;
+};
+
+static int
+pset_grow(struct pset *s)
+{
+	struct pentry *old = s->slots;
+	size_t oldcap = s->cap, i, j, cap = oldcap ? oldcap * 2 : 64;
+
+	if ((s->slots = calloc(cap, sizeof(*s->slots))) == NULL) {
+		s->slots = old;
+		return PD_ENOMEM;
+	}
+	s->cap = cap;
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].key == NULL)
+			continue;
+		j = pd_ical_hash(old[i].key, strlen(old[i].key),
+		    PD_ICAL_HASH_SEED) & (cap - 1);
+		while (s->slots[j].key != NULL)
+			j = (j + 1) & (cap - 1);
+		s->slots[j] = old[i];
+	}
+	free(old);
+	return PD_OK;
+}
+
+static int
+pset_add(struct pset *s, struct pd_buf *kb, const struct pd_person *p)
+{
+	size_t j;
+	int rc;
+
+	if (!has_person(p))
+		return PD_OK;
+	if ((rc = person_key(kb, p)) != PD_OK)
+		return rc;
+	if ((s->n + 1) * 2 > s->cap && (rc = pset_grow(s)) != PD_OK)
+		return rc;
+	j = pd_ical_hash(kb->data, kb->len, PD_ICAL_HASH_SEED) & (s->cap - 1);
+	while (s->slots[j].key != NULL) {
+		if (strcmp(s->slots[j].key, kb->data) == 0)
+			return PD_OK;
+		j = (j + 1) & (s->cap - 1);
+	}
+	if ((s->slots[j].key = strdup(kb->data)) == NULL)
+		return PD_ENOMEM;
+	s->slots[j].p = p;
+	s->n++;
+	return PD_OK;
+}
+
+static void
+pset_free(struct pset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->slots[i].key);
+	free(s->slots);
+}
+
+static int
+cmp_pentry(const void *a, const void *b)
+{
+	const struct pentry *x = a, *y = b;
+	int r;
+
+	r = strcmp(x->p->name != NULL ? x->p->name : "",
+	    y->p->name != NULL ? y->p->name : "");
+	return r != 0 ? r : strcmp(x->key, y->key);
+}
+
+/* ---- small builders ------------------------------------------------- */
+
+/*
+ * Parameter values cannot carry line breaks (RFC 5545 has no escape for
+ * them there); control characters become spaces.
+ */
+static const char *
+param_text(struct pd_buf *b, const char *s)
+{
+	const char *p;
+
+	pd_buf_reset(b);
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			pd_buf_add(b, " ", 1);
+		else
+			pd_buf_add(b, p, 1);
+	}
+	pd_buf_add(b, "", 0);
+	return pd_buf_failed(b) ? NULL : b->data;
+}
+
+static int
+add_xparam(icalproperty *prop, struct pd_buf *scratch, const char *name,
+    const char *value)
+{
+	icalparameter *par;
+	const char *v;
+
+	if ((v = param_text(scratch, value)) == NULL)
+		return PD_ENOMEM;
+	if ((par = icalparameter_new_x(v)) == NULL)
+		return PD_ENOMEM;
+	icalparameter_set_xname(par, name);
+	icalproperty_add_parameter(prop, par);
+	return PD_OK;
+}
+
+static int
+add_cn(icalproperty *prop, struct pd_buf *scratch, const char *name)
+{
+	icalparameter *par;
+	const char *v;
+
+	if (name == NULL || *name == '\0')
+		return PD_OK;
+	if ((v = param_text(scratch, name)) == NULL ||
+	    (par = icalparameter_new_cn(v)) == NULL)
+		return PD_ENOMEM;
+	icalproperty_add_parameter(prop, par);
+	return PD_OK;
+}
+
+/* An X- property holding text; libical escapes backslash and newline. */
+static icalproperty *
+new_xprop(const char *name, const char *value)
+{
+	icalproperty *prop;
+
+	if ((prop = icalproperty_new_x(value)) == NULL)
+		return NULL;
+	icalproperty_set_x_name(prop, name);
+	return prop;
+}
+
+static int
+add_xprop(icalcomponent *comp, const char *name, const char *value)
+{
+	icalproperty *prop;
+
+	/* libical rejects an empty value on input: never write one. */
+	if (value == NULL || *value == '\0')
+		return PD_OK;
+	if ((prop = new_xprop(name, value)) == NULL)
+		return PD_ENOMEM;
+	icalcomponent_add_property(comp, prop);
+	return PD_OK;
+}
+
+static int
+add_prop(icalcomponent *comp, icalproperty *prop)
+{
+	if (prop == NULL)
+		return PD_ENOMEM;
+	icalcomponent_add_property(comp, prop);
+	return PD_OK;
+}
+
+static struct icaltimetype
+utc_time(int64_t t)
+{
+	return icaltime_from_timet_with_zone((time_t)t, 0,
+	    icaltimezone_get_utc_timezone());
+}
+
+/*
+ * "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" (all_day) to an icaltimetype without
+ * a zone; the TZID parameter is added by the caller.
+ */
+static int
+local_time(const char *s, int all_day, struct icaltimetype *out)
+{
+	char norm[17];
+	struct icaltimetype t = icaltime_null_time();
+
+	if (pd_tz_normalize(s, all_day, norm) != PD_OK)
+		return PD_EINVAL;
+	t.year = (norm[0] - '0') * 1000 + (norm[1] - '0') * 100 +
+	    (norm[2] - '0') * 10 + (norm[3] - '0');
+	t.month = (norm[5] - '0') * 10 + (norm[6] - '0');
+	t.day = (norm[8] - '0') * 10 + (norm[9] - '0');
+	if (all_day) {
+		t.is_date = 1;
+	} else {
+		t.hour = (norm[11] - '0') * 10 + (norm[12] - '0');
+		t.minute = (norm[14] - '0') * 10 + (norm[15] - '0');
+	}
+	*out = t;
+	return PD_OK;
+}
+
+static int
+is_utc(const char *tzid)
+{
+	return strcmp(tzid, "UTC") == 0;
+}
+
+/* DTSTART or DTEND in the event's zone. */
+static int
+add_when(struct rctx *c, icalcomponent *comp, icalproperty_kind kind,
+    const char *value, int all_day, const char *tzid, const char *what)
+{
+	struct icaltimetype t;
+	icalproperty *prop;
+
+	if (local_time(value, all_day, &t) != PD_OK)
+		return pd_error_set(c->err, PD_EINVAL, what,
+		    "%s: '%s' is not a valid %s", what, value,
+		    all_day ? "date" : "time");
+	if (!all_day && is_utc(tzid)) {
+		t.zone = icaltimezone_get_utc_timezone();
+	}
+	prop = kind == ICAL_DTSTART_PROPERTY ? icalproperty_new_dtstart(t) :
+	    icalproperty_new_dtend(t);
+	if (prop == NULL)
+		return PD_ENOMEM;
+	if (all_day)
+		icalproperty_add_parameter(prop,
+		    icalparameter_new_value(ICAL_VALUE_DATE));
+	else if (!is_utc(tzid))
+		icalproperty_add_parameter(prop, icalparameter_new_tzid(tzid));
+	icalcomponent_add_property(comp, prop);
+	return PD_OK;
+}
+
+/* "2021-02-11 10:00" -> "20210211T100000" for X-PODIUM-START/END. */
+static int
+compact_local(const char *s, char out[16])
+{
+	char norm[17];
+
+	if (pd_tz_normalize(s, 0, norm) != PD_OK)
+		return PD_EINVAL;
+	memcpy(out, norm, 4);
+	memcpy(out + 4, norm + 5, 2);
+	memcpy(out + 6, norm + 8, 2);
+	out[8] = 'T';
+	memcpy(out + 9, norm + 11, 2);
+	memcpy(out + 11, norm + 14, 2);
+	memcpy(out + 13, "00", 3);
+	return PD_OK;
+}
+
+/* ---- output --------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence that starts with byte b (1 for junk). */
+static size_t
+u8len(unsigned char b)
+{
+	if (b < 0xc0)
+		return 1;
+	if (b < 0xe0)
+		return 2;
+	if (b < 0xf0)
+		return 3;
+	return 4;
+}
+
+/*
+ * Appends one unfolded content line (without its CRLF), folded at 75
+ * octets: the first line holds up to 75, each continuation a space and up
+ * to 74, and a multi-byte character always stays on one line.
+ */
+static void
+fold_line(struct pd_buf *out, const char *s, size_t n)
+{
+	size_t room = FOLD, used = 0, k;
+
+	while (n > 0) {
+		k = u8len((unsigned char)*s);
+		if (k > n)
+			k = n;
+		if (used + k > room) {
+			pd_buf_add(out, "\r\n ", 3);
+			room = FOLD - 1;
+			used = 0;
+		}
+		pd_buf_add(out, s, k);
+		used += k;
+		s += k;
+		n -= k;
+	}
+	pd_buf_add(out, "\r\n", 2);
+}
+
+#define EMIT_NO_BEGIN	1	/* leave off the first line */
+#define EMIT_NO_END	2	/* leave off the last line */
+
+/*
+ * Appends libical's serialization of a component, unfolded and refolded.
+ * The flags leave off the BEGIN/END lines: the VCALENDAR's children are
+ * appended one by one, and property batches come in a throwaway holder.
+ */
+static int
+emit(struct rctx *c, const char *s, int flags)
+{
+	struct pd_buf *line = &c->tmp;
+	const char *p = s, *eol;
+	size_t n;
+	int first = 1;
+
+	pd_buf_reset(line);
+	while (*p != '\0') {
+		eol = strchr(p, '\n');
+		n = eol != NULL ? (size_t)(eol - p) : strlen(p);
+		pd_buf_add(line, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
+		p = eol != NULL ? eol + 1 : p + n;
+		if (*p == ' ' || *p == '\t') {	/* a continuation */
+			p++;
+			continue;
+		}
+		if (pd_buf_failed(line))
+			return line->err;
+		if (!(first && (flags & EMIT_NO_BEGIN)) &&
+		    !(*p == '\0' && (flags & EMIT_NO_END)) && line->len > 0)
+			fold_line(&c->out, line->data, line->len);
+		first = 0;
+		pd_buf_reset(line);
+	}
+	return pd_buf_failed(&c->out) ? c->out.err : PD_OK;
+}
+
+static int
+emit_comp(struct rctx *c, icalcomponent *comp, int flags)
+{
+	char *s;
+	int rc;
+
+	if ((s = icalcomponent_as_ical_string_r(comp)) == NULL)
+		return PD_ENOMEM;
+	rc = emit(c, s, flags);
+	free(s);
+	return rc;
+}
+
+static int
+emit_props(struct rctx *c, icalcomponent *holder)
+{
+	return emit_comp(c, holder, EMIT_NO_BEGIN | EMIT_NO_END);
+}
+
+/* ---- time zones ----------------------------------------------------- */
+
+static int
+weekday(int y, int m, int d)	/* 0 = Sunday */
+{
+	static const int t[12] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+
+	if (m < 3)
+		y -= 1;
+	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
+}
+
+/*
+ * The first onset of a yearly BYMONTH/BYDAY rule in 1970, at the time of
+ * day of the original DTSTART.  Returns 0 when the rule has another shape
+ * (the original DTSTART is kept then, which is still correct).
+ */
+static int
+onset_1970(const struct icalrecurrencetype *r, struct icaltimetype *t)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int m, pos, wd, d, first;
+
+	if (r->freq != ICAL_YEARLY_RECURRENCE ||
+	    r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX ||
+	    r->by_month[1] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r->by_day[0] == ICAL_RECURRENCE_ARRAY_MAX ||
+	    r->by_day[1] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX)
+		return 0;
+	m = r->by_month[0];
+	pos = icalrecurrencetype_day_position(r->by_day[0]);
+	wd = (int)icalrecurrencetype_day_day_of_week(r->by_day[0]) - 1;
+	if (m < 1 || m > 12 || wd < 0 || wd > 6 || pos == 0 || pos > 5 ||
+	    pos < -5)
+		return 0;
+	if (pos > 0) {
+		first = 1 + (wd - weekday(1970, m, 1) + 7) % 7;
+		d = first + (pos - 1) * 7;
+	} else {
+		first = mdays[m - 1] -
+		    (weekday(1970, m, mdays[m - 1]) - wd + 7) % 7;
+		d = first + (pos + 1) * 7;
+	}
+	if (d < 1 || d > mdays[m - 1])
+		return 0;
+	t->year = 1970;
+	t->month = m;
+	t->day = d;
+	return 1;
+}
+
+/* A copy of the observance sub with DTSTART moved to 1970. */
+static icalcomponent *
+compact_obs(icalcomponent *sub, int keep_rule)
+{
+	icalcomponent *o;
+	icalproperty *p, *rp;
+	struct icaltimetype t;
+	struct icalrecurrencetype r;
+
+	o = icalcomponent_new(icalcomponent_isa(sub));
+	if (o == NULL)
+		return NULL;
+	if ((p = icalcomponent_get_first_property(sub,
+	    ICAL_TZNAME_PROPERTY)) != NULL)
+		icalcomponent_add_property(o, icalproperty_new_clone(p));
+	p = icalcomponent_get_first_property(sub, ICAL_TZOFFSETTO_PROPERTY);
+	rp = icalcomponent_get_first_property(sub, ICAL_RRULE_PROPERTY);
+	if (keep_rule) {
+		icalproperty *from = icalcomponent_get_first_property(sub,
+		    ICAL_TZOFFSETFROM_PROPERTY);
+
+		if (from != NULL)
+			icalcomponent_add_property(o,
+			    icalproperty_new_clone(from));
+		if (p != NULL)
+			icalcomponent_add_property(o,
+			    icalproperty_new_clone(p));
+		t = icalcomponent_get_dtstart(sub);
+		r = icalproperty_get_rrule(rp);
+		onset_1970(&r, &t);
+		icalcomponent_add_property(o, icalproperty_new_dtstart(t));
+		icalcomponent_add_property(o, icalproperty_new_clone(rp));
+	} else {
+		/* No DST any more: one fixed offset since 1970. */
+		if (p != NULL) {
+			icalcomponent_add_property(o,
+			    icalproperty_new_tzoffsetfrom(
+			    icalproperty_get_tzoffsetto(p)));
+			icalcomponent_add_property(o,
+			    icalproperty_new_clone(p));
+		}
+		t = icaltime_null_time();
+		t.year = 1970;
+		t.month = 1;
+		t.day = 1;
+		icalcomponent_add_property(o, icalproperty_new_dtstart(t));
+	}
+	return o;
+}
+
+static int
+rule_is_open(icalcomponent *sub)
+{
+	icalproperty *rp;
+	struct icalrecurrencetype r;
+
+	if ((rp = icalcomponent_get_first_property(sub,
+	    ICAL_RRULE_PROPERTY)) == NULL ||
+	    icalcomponent_get_next_property(sub, ICAL_RRULE_PROPERTY) != NULL)
+		return 0;
+	r = icalproperty_get_rrule(rp);
+	return icaltime_is_null_time(r.until) && r.count == 0;
+}
+
+/*
+ * The compact VTIMEZONE of tzid: the latest open-ended DAYLIGHT and
+ * STANDARD rules of libical's full history, or, for a zone without DST
+ * today, its latest observance as a fixed offset.
+ */
+static icalcomponent *
+compact_zone(const char *tzid)
+{
+	icaltimezone *z;
+	icalcomponent *full, *sub, *std = NULL, *dst = NULL, *last = NULL;
+	icalcomponent *vtz = NULL, *o;
+	struct icaltimetype t, tl = icaltime_null_time();
+	struct icaltimetype ts = icaltime_null_time(), td = ts;
+
+	if ((z = icaltimezone_get_builtin_timezone(tzid)) == NULL ||
+	    (full = icaltimezone_get_component(z)) == NULL)
+		return NULL;
+	for (sub = icalcomponent_get_first_component(full,
+	    ICAL_ANY_COMPONENT); sub != NULL;
+	    sub = icalcomponent_get_next_component(full, ICAL_ANY_COMPONENT)) {
+		icalcomponent_kind k = icalcomponent_isa(sub);
+
+		if (k != ICAL_XSTANDARD_COMPONENT &&
+		    k != ICAL_XDAYLIGHT_COMPONENT)
+			continue;
+		t = icalcomponent_get_dtstart(sub);
+		if (last == NULL || icaltime_compare(t, tl) > 0) {
+			last = sub;
+			tl = t;
+		}
+		if (!rule_is_open(sub))
+			continue;
+		if (k == ICAL_XSTANDARD_COMPONENT &&
+		    (std == NULL || icaltime_compare(t, ts) > 0)) {
+			std = sub;
+			ts = t;
+		} else if (k == ICAL_XDAYLIGHT_COMPONENT &&
+		    (dst == NULL || icaltime_compare(t, td) > 0)) {
+			dst = sub;
+			td = t;
+		}
+	}
+	if (last == NULL || (vtz = icalcomponent_new_vtimezone()) == NULL)
+		return NULL;
+	icalcomponent_add_property(vtz, icalproperty_new_tzid(tzid));
+	if (std != NULL && dst != NULL) {
+		if ((o = compact_obs(dst, 1)) != NULL)
+			icalcomponent_add_component(vtz, o);
+		if ((o = compact_obs(std, 1)) != NULL)
+			icalcomponent_add_component(vtz, o);
+	} else {
+		/* Shown as STANDARD whatever its kind: a fixed offset. */
+		if ((o = compact_obs(last, 0)) != NULL) {
+			icalcomponent *s2 = icalcomponent_new_xstandard();
+			icalproperty *p;
+
+			while ((p = icalcomponent_get_first_property(o,
+			    ICAL_ANY_PROPERTY)) != NULL) {
+				icalcomponent_remove_property(o, p);
+				icalcomponent_add_property(s2, p);
+			}
+			icalcomponent_free(o);
+			icalcomponent_add_component(vtz, s2);
+		}
+	}
+	return vtz;
+}
+
+/* ---- the parts of a calendar ---------------------------------------- */
+
+static int
+emit_head(struct rctx *c, const struct pd_calendar *cal)
+{
+	const char *name = cal->name != NULL && *cal->name != '\0' ?
+	    cal->name : "podium";
+	const char *refresh = c->opts->refresh != NULL ? c->opts->refresh :
+	    "PT1H";
+	struct icaldurationtype d;
+	icalcomponent *vc;
+	icalproperty *p;
+	int rc = PD_ENOMEM;
+
+	d = icaldurationtype_from_string(refresh);
+	if (icaldurationtype_is_bad_duration(d) ||
+	    strchr(refresh, '\n') != NULL) {
+		icalerror_clear_errno();
+		return pd_error_set(c->err, PD_EINVAL, "refresh",
+		    "refresh: '%s' is not an ISO 8601 duration", refresh);
+	}
+	if ((vc = icalcomponent_new_vcalendar()) == NULL)
+		return PD_ENOMEM;
+	if (add_prop(vc, icalproperty_new_version("2.0")) != PD_OK ||
+	    add_prop(vc, icalproperty_new_prodid(
+	    "-//podium//podium 1.0//EN")) != PD_OK ||
+	    add_prop(vc, icalproperty_new_calscale("GREGORIAN")) != PD_OK)
+		goto out;
+	if (c->opts->method != NULL) {
+		icalproperty_method m =
+		    icalproperty_string_to_method(c->opts->method);
+
+		if (m == ICAL_METHOD_NONE || m == ICAL_METHOD_X) {
+			rc = pd_error_set(c->err, PD_EINVAL, "method",
+			    "method: unknown METHOD '%s'", c->opts->method);
+			goto out;
+		}
+		if (add_prop(vc, icalproperty_new_method(m)) != PD_OK)
+			goto out;
+	}
+	if (add_prop(vc, icalproperty_new_name(name)) != PD_OK ||
+	    add_xprop(vc, "X-WR-CALNAME", name) != PD_OK)
+		goto out;
+	if ((p = icalproperty_new_refreshinterval(d)) == NULL)
+		goto out;
+	icalproperty_add_parameter(p,
+	    icalparameter_new_value(ICAL_VALUE_DURATION));
+	icalcomponent_add_property(vc, p);
+	if (add_xprop(vc, "X-PUBLISHED-TTL", refresh) != PD_OK)
+		goto out;
+	rc = emit_comp(c, vc, EMIT_NO_END);
+out:
+	icalcomponent_free(vc);
+	return rc;
+}
+
+/* X-PODIUM-PERSON lines for everyone referenced, sorted by name. */
+static int
+emit_people(struct rctx *c, const struct pd_calendar *cal)
+{
+	struct pset set = { NULL, 0, 0 };
+	struct pentry *list = NULL;
+	struct pd_buf kb = PD_BUF_INIT;
+	icalcomponent *holder = NULL;
+	icalproperty *prop;
+	const struct pd_event *ev;
+	const char *addr;
+	size_t i, j, n = 0;
+	int rc = PD_OK;
+
+	for (i = 0; i < cal->nevents && rc == PD_OK; i++) {
+		ev = &cal->events[i];
+		rc = pset_add(&set, &kb, &ev->organizer);
+		for (j = 0; j < ev->ntalks && rc == PD_OK; j++) {
+			rc = pset_add(&set, &kb, &ev->talks[j].speaker);
+			if (rc == PD_OK)
+				rc = pset_add(&set, &kb, &ev->talks[j].via);
+		}
+		for (j = 0; j < ev->nattendances && rc == PD_OK; j++)
+			rc = pset_add(&set, &kb, &ev->attendances[j].person);
+	}
+	for (i = 0; i < cal->ngroups && rc == PD_OK; i++)
+		for (j = 0; j < cal->groups[i].nmembers && rc == PD_OK; j++)
+			rc = pset_add(&set, &kb,
+			    &cal->groups[i].members[j].person);
+	if (rc != PD_OK || set.n == 0)
+		goto out;
+	if ((list = malloc(set.n * sizeof(*list))) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < set.cap; i++)
+		if (set.slots[i].key != NULL)
+			list[n++] = set.slots[i];
+	qsort(list, n, sizeof(*list), cmp_pentry);
+	/*
+	 * The properties are serialized through a throwaway component, many
+	 * at a time, so that this costs one libical call per person.
+	 */
+	for (i = 0; i < n && rc == PD_OK; i++) {
+		const struct pd_person *p = list[i].p;
+
+		if (holder == NULL &&
+		    (holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL) {
+			rc = PD_ENOMEM;
+			break;
+		}
+		if ((addr = cal_address(c, p)) == NULL ||
+		    (prop = new_xprop("X-PODIUM-PERSON", addr)) == NULL) {
+			rc = PD_ENOMEM;
+			break;
+		}
+		icalcomponent_add_property(holder, prop);
+		if ((rc = add_cn(prop, &kb, p->name)) != PD_OK)
+			break;
+		if (p->uuid != NULL && *p->uuid != '\0')
+			rc = add_xparam(prop, &kb, "X-PODIUM-UUID", p->uuid);
+		if (rc == PD_OK && p->org_code != NULL && *p->org_code != '\0')
+			rc = add_xparam(prop, &kb, "X-PODIUM-ORG",
+			    p->org_code);
+		if (rc == PD_OK && p->org_name != NULL && *p->org_name != '\0')
+			rc = add_xparam(prop, &kb, "X-PODIUM-ORG-NAME",
+			    p->org_name);
+		if (rc == PD_OK && p->lang != NULL && *p->lang != '\0' &&
+		    strcmp(p->lang, "de") != 0)
+			rc = add_xparam(prop, &kb, "X-PODIUM-LANG", p->lang);
+		if (rc == PD_OK && (i % 256 == 255 || i + 1 == n)) {
+			rc = emit_props(c, holder);
+			icalcomponent_free(holder);
+			holder = NULL;
+		}
+	}
+out:
+	if (holder != NULL)
+		icalcomponent_free(holder);
+	free(list);
+	pset_free(&set);
+	pd_buf_free(&kb);
+	return rc;
+}
+
+/* X-PODIUM-MEMBER lines, one per member, groups in the order given. */
+static int
+emit_members(struct rctx *c, const struct pd_calendar *cal)
+{
+	icalcomponent *holder = NULL;
+	icalproperty *prop;
+	const char *addr;
+	size_t i, j;
+	int rc = PD_OK;
+
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
+		return PD_ENOMEM;
+	for (i = 0; i < cal->ngroups && rc == PD_OK; i++) {
+		const struct pd_group *g = &cal->groups[i];
+
+		for (j = 0; j < g->nmembers && rc == PD_OK; j++) {
+			const struct pd_member *m = &g->members[j];
+
+			if ((addr = cal_address(c, &m->person)) == NULL ||
+			    (prop = new_xprop("X-PODIUM-MEMBER", addr)) ==
+			    NULL) {
+				rc = PD_ENOMEM;
+				break;
+			}
+			icalcomponent_add_property(holder, prop);
+			rc = add_xparam(prop, &c->tmp, "X-PODIUM-GROUP",
+			    g->name != NULL ? g->name : "");
+			if (rc == PD_OK)
+				rc = add_xparam(prop, &c->tmp, "X-PODIUM-ROLE",
+				    pd_group_role_name(m->role));
+		}
+	}
+	if (rc == PD_OK && icalcomponent_count_properties(holder,
+	    ICAL_ANY_PROPERTY) > 0)
+		rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
+static const char *
+talk_word(enum pd_talk_status s)
+{
+	switch (s) {
+	case PD_TALK_CONFIRMED:
+		return "bestätigt";
+	case PD_TALK_DECLINED:
+		return "abgesagt";
+	case PD_TALK_WITHDRAWN:
+		return "zurückgezogen";
+	case PD_TALK_REQUESTED:
+	default:
+		return "angefragt";
+	}
+}
+
+/* The DESCRIPTION text: description, agenda, talks (ical_mapping.md). */
+static const char *
+description_text(struct rctx *c, const struct pd_event *ev)
+{
+	struct pd_buf *b = &c->tmp;
+	size_t i, j;
+
+	pd_buf_reset(b);
+	if (ev->description != NULL)
+		pd_buf_adds(b, ev->description);
+	if (ev->nagenda > 0) {
+		if (b->len > 0)
+			pd_buf_adds(b, "\n\n");
+		pd_buf_adds(b, "Ablauf:");
+		for (i = 0; i < ev->nagenda; i++) {
+			const struct pd_agenda_item *a = &ev->agenda[i];
+
+			pd_buf_adds(b, "\n");
+			if (a->label != NULL && *a->label != '\0') {
+				pd_buf_adds(b, a->label);
+				pd_buf_adds(b, "  ");
+			}
+			pd_buf_adds(b, a->from != NULL ? a->from : "");
+			pd_buf_adds(b, "\xe2\x80\x93");	/* en dash */
+			pd_buf_adds(b, a->to != NULL ? a->to : "");
+			pd_buf_adds(b, "  ");
+			pd_buf_adds(b, a->title != NULL ? a->title : "");
+		}
+	}
+	if (ev->ntalks > 0) {
+		if (b->len > 0)
+			pd_buf_adds(b, "\n\n");
+		pd_buf_adds(b, "Vorträge:");
+		for (i = 0; i < ev->ntalks; i++) {
+			const struct pd_talk *t = &ev->talks[i];
+
+			pd_buf_adds(b, "\n- ");
+			pd_buf_adds(b, t->title != NULL ? t->title : "");
+			if (t->speaker.name != NULL) {
+				pd_buf_adds(b, " \xe2\x80\x93 ");
+				pd_buf_adds(b, t->speaker.name);
+				if (t->speaker.org_code != NULL &&
+				    *t->speaker.org_code != '\0')
+					pd_buf_addf(b, " (%s)",
+					    t->speaker.org_code);
+			}
+			pd_buf_adds(b, " \xe2\x80\x93 ");
+			pd_buf_adds(b, talk_word(t->status));
+			if (t->status == PD_TALK_REQUESTED &&
+			    t->via.name != NULL && *t->via.name != '\0') {
+				pd_buf_adds(b, " über ");
+				pd_buf_adds(b, t->via.name);
+			}
+			if (t->alternative_to != NULL) {
+				const char *other = t->alternative_to;
+
+				for (j = 0; j < ev->ntalks; j++)
+					if (ev->talks[j].uid != NULL &&
+					    ev->talks[j].title != NULL &&
+					    strcmp(ev->talks[j].uid,
+					    t->alternative_to) == 0)
+						other = ev->talks[j].title;
+				pd_buf_adds(b, ", alternativ zu ");
+				pd_buf_adds(b, other);
+			}
+		}
+	}
+	pd_buf_add(b, "", 0);
+	return pd_buf_failed(b) ? NULL : b->data;
+}
+
+static icalparameter_partstat
+talk_partstat(enum pd_talk_status s)
+{
+	switch (s) {
+	case PD_TALK_CONFIRMED:
+		return ICAL_PARTSTAT_ACCEPTED;
+	case PD_TALK_DECLINED:
+	case PD_TALK_WITHDRAWN:
+		return ICAL_PARTSTAT_DECLINED;
+	case PD_TALK_REQUESTED:
+	default:
+		return ICAL_PARTSTAT_NEEDSACTION;
+	}
+}
+
+static icalparameter_partstat
+att_partstat(enum pd_partstat s)
+{
+	switch (s) {
+	case PD_PART_ACCEPTED:
+		return ICAL_PARTSTAT_ACCEPTED;
+	case PD_PART_DECLINED:
+		return ICAL_PARTSTAT_DECLINED;
+	case PD_PART_TENTATIVE:
+		return ICAL_PARTSTAT_TENTATIVE;
+	case PD_PART_DELEGATED:
+		return ICAL_PARTSTAT_DELEGATED;
+	case PD_PART_NEEDS_ACTION:
+	default:
+		return ICAL_PARTSTAT_NEEDSACTION;
+	}
+}
+
+static icalparameter_role
+att_role(enum pd_role r)
+{
+	switch (r) {
+	case PD_ROLE_CHAIR:
+		return ICAL_ROLE_CHAIR;
+	case PD_ROLE_OPTIONAL:
+		return ICAL_ROLE_OPTPARTICIPANT;
+	case PD_ROLE_SPEAKER:
+	case PD_ROLE_PARTICIPANT:
+	default:
+		return ICAL_ROLE_REQPARTICIPANT;
+	}
+}
+
+/* ATTENDEE for a talk's speaker (in the session and the talk VEVENT). */
+static int
+add_speaker(struct rctx *c, icalcomponent *comp, const struct pd_talk *t)
+{
+	icalproperty *prop;
+	const char *addr;
+	char *sentby = NULL;
+	int rc = PD_ENOMEM;
+
+	if (!has_person(&t->speaker) || imip_skip(c, &t->speaker))
+		return PD_OK;
+	if (has_person(&t->via)) {
+		if ((addr = cal_address(c, &t->via)) == NULL ||
+		    (sentby = strdup(addr)) == NULL)
+			return PD_ENOMEM;
+	}
+	if ((addr = cal_address(c, &t->speaker)) == NULL ||
+	    (prop = icalproperty_new_attendee(addr)) == NULL)
+		goto out;
+	icalcomponent_add_property(comp, prop);
+	icalproperty_add_parameter(prop,
+	    icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
+	icalproperty_add_parameter(prop,
+	    icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
+	icalproperty_add_parameter(prop,
+	    icalparameter_new_partstat(talk_partstat(t->status)));
+	imip_rsvp(c, prop);
+	if ((rc = add_cn(prop, &c->tmp, t->speaker.name)) != PD_OK)
+		goto out;
+	if (sentby != NULL)
+		icalproperty_add_parameter(prop, icalparameter_new_sentby(sentby));
+	rc = add_xparam(prop, &c->tmp, "X-PODIUM-TALK",
+	    t->uid != NULL ? t->uid : "");
+out:
+	free(sentby);
+	return rc;
+}
+
+/* "urn:podium:delegate:" and the name, percent-encoded (RFC 3986). */
+static const char *
+delegate_uri(struct pd_buf *b, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char enc[3];
+
+	pd_buf_reset(b);
+	pd_buf_adds(b, "urn:podium:delegate:");
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			pd_buf_add(b, p, 1);
+		} else {
+			enc[0] = '%';
+			enc[1] = hex[*p >> 4];
+			enc[2] = hex[*p & 15];
+			pd_buf_add(b, enc, 3);
+		}
+	}
+	return pd_buf_failed(b) ? NULL : b->data;
+}
+
+static int
+add_attendance(struct rctx *c, icalcomponent *comp,
+    const struct pd_attendance *a)
+{
+	icalproperty *prop;
+	const char *addr, *uri;
+	int rc;
+
+	if (imip_skip(c, &a->person))
+		return PD_OK;
+	if ((addr = cal_address(c, &a->person)) == NULL ||
+	    (prop = icalproperty_new_attendee(addr)) == NULL)
+		return PD_ENOMEM;
+	icalcomponent_add_property(comp, prop);
+	icalproperty_add_parameter(prop,
+	    icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
+	icalproperty_add_parameter(prop, icalparameter_new_role(
+	    att_role(a->role)));
+	icalproperty_add_parameter(prop, icalparameter_new_partstat(
+	    att_partstat(a->status)));
+	imip_rsvp(c, prop);
+	if (a->status == PD_PART_DELEGATED && a->delegate != NULL &&
+	    *a->delegate != '\0') {
+		if ((uri = delegate_uri(&c->tmp, a->delegate)) == NULL)
+			return PD_ENOMEM;
+		icalproperty_add_parameter(prop,
+		    icalparameter_new_delegatedto(uri));
+	}
+	if ((rc = add_cn(prop, &c->tmp, a->person.name)) != PD_OK ||
+	    (rc = add_xparam(prop, &c->tmp, "X-PODIUM-ROLE",
+	    pd_role_name(a->role))) != PD_OK)
+		return rc;
+	if (a->status == PD_PART_DELEGATED && a->delegate != NULL &&
+	    *a->delegate != '\0')
+		rc = add_xparam(prop, &c->tmp, "X-PODIUM-DELEGATE",
+		    a->delegate);
+	return rc;
+}
+
+static int
+add_talk_prop(struct rctx *c, icalcomponent *comp, const struct pd_talk *t)
+{
+	icalproperty *prop;
+	const char *addr;
+	char when[16];
+	int rc;
+
+	if (t->title == NULL || *t->title == '\0')
+		return pd_error_set(c->err, PD_EINVAL, "title",
+		    "title: a talk needs a title");
+	if ((prop = new_xprop("X-PODIUM-TALK", t->title)) == NULL)
+		return PD_ENOMEM;
+	icalcomponent_add_property(comp, prop);
+	if (t->uid != NULL && (rc = add_xparam(prop, &c->tmp, "X-PODIUM-UID",
+	    t->uid)) != PD_OK)
+		return rc;
+	if ((rc = add_xparam(prop, &c->tmp, "X-PODIUM-STATUS",
+	    pd_talk_status_name(t->status))) != PD_OK)
+		return rc;
+	if (has_person(&t->speaker)) {
+		if ((addr = cal_address(c, &t->speaker)) == NULL ||
+		    (rc = add_xparam(prop, &c->tmp, "X-PODIUM-SPEAKER",
+		    addr)) != PD_OK)
+			return rc != PD_OK ? rc : PD_ENOMEM;
+	}
+	if (has_person(&t->via)) {
+		if ((addr = cal_address(c, &t->via)) == NULL ||
+		    (rc = add_xparam(prop, &c->tmp, "X-PODIUM-VIA",
+		    addr)) != PD_OK)
+			return rc != PD_OK ? rc : PD_ENOMEM;
+	}
+	if (t->alternative_to != NULL && (rc = add_xparam(prop, &c->tmp,
+	    "X-PODIUM-ALTERNATIVE-TO", t->alternative_to)) != PD_OK)
+		return rc;
+	if (t->start != NULL && t->end != NULL) {
+		if (compact_local(t->start, when) != PD_OK)
+			return pd_error_set(c->err, PD_EINVAL, "start",
+			    "start: talk '%s' has an invalid start '%s'",
+			    t->title, t->start);
+		if ((rc = add_xparam(prop, &c->tmp, "X-PODIUM-START",
+		    when)) != PD_OK)
+			return rc;
+		if (compact_local(t->end, when) != PD_OK)
+			return pd_error_set(c->err, PD_EINVAL, "end",
+			    "end: talk '%s' has an invalid end '%s'",
+			    t->title, t->end);
+		if ((rc = add_xparam(prop, &c->tmp, "X-PODIUM-END",
+		    when)) != PD_OK)
+			return rc;
+	}
+	return PD_OK;
+}
+
+static int
+add_agenda_prop(struct rctx *c, icalcomponent *comp,
+    const struct pd_agenda_item *a)
+{
+	icalproperty *prop;
+	int rc;
+
+	if (a->title == NULL || *a->title == '\0')
+		return pd_error_set(c->err, PD_EINVAL, "agenda",
+		    "agenda: an item needs a title");
+	if ((prop = new_xprop("X-PODIUM-AGENDA", a->title)) == NULL)
+		return PD_ENOMEM;
+	icalcomponent_add_property(comp, prop);
+	if (a->label != NULL && *a->label != '\0' &&
+	    (rc = add_xparam(prop, &c->tmp, "X-PODIUM-LABEL", a->label)) !=
+	    PD_OK)
+		return rc;
+	if ((rc = add_xparam(prop, &c->tmp, "X-PODIUM-FROM",
+	    a->from != NULL ? a->from : "")) != PD_OK)
+		return rc;
+	return add_xparam(prop, &c->tmp, "X-PODIUM-TO",
+	    a->to != NULL ? a->to : "");
+}
+
+static int
+single_line(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static icalproperty_status
+event_status(enum pd_event_status s)
+{
+	switch (s) {
+	case PD_EVENT_TENTATIVE:
+		return ICAL_STATUS_TENTATIVE;
+	case PD_EVENT_CANCELLED:
+		return ICAL_STATUS_CANCELLED;
+	case PD_EVENT_CONFIRMED:
+	default:
+		return ICAL_STATUS_CONFIRMED;
+	}
+}
+
+/* The VEVENT of a talk with its own time, after its session's. */
+static int
+emit_talk_event(struct rctx *c, const struct pd_event *ev,
+    const struct pd_talk *t, const char *tzid)
+{
+	icalcomponent *ve;
+	icalproperty *p;
+	icalproperty_status st;
+	int rc = PD_ENOMEM;
+
+	if (t->uid == NULL || *t->uid == '\0' || !single_line(t->uid))
+		return pd_error_set(c->err, PD_EINVAL, "uid",
+		    "uid: timed talk '%s' needs a UID", t->title);
+	if ((ve = icalcomponent_new_vevent()) == NULL)
+		return PD_ENOMEM;
+	if (add_prop(ve, icalproperty_new_uid(t->uid)) != PD_OK ||
+	    add_prop(ve, icalproperty_new_dtstamp(utc_time(t->updated))) !=
+	    PD_OK ||
+	    add_prop(ve, icalproperty_new_lastmodified(utc_time(t->updated)))
+	    != PD_OK)
+		goto out;
+	if ((rc = add_when(c, ve, ICAL_DTSTART_PROPERTY, t->start, 0, tzid,
+	    "start")) != PD_OK ||
+	    (rc = add_when(c, ve, ICAL_DTEND_PROPERTY, t->end, 0, tzid,
+	    "end")) != PD_OK)
+		goto out;
+	rc = PD_ENOMEM;
+	switch (t->status) {
+	case PD_TALK_CONFIRMED:
+		st = ICAL_STATUS_CONFIRMED;
+		break;
+	case PD_TALK_REQUESTED:
+		st = ICAL_STATUS_TENTATIVE;
+		break;
+	default:
+		st = ICAL_STATUS_CANCELLED;
+		break;
+	}
+	if (ev->status == PD_EVENT_CANCELLED)
+		st = ICAL_STATUS_CANCELLED;
+	if (add_prop(ve, icalproperty_new_summary(t->title)) != PD_OK ||
+	    add_prop(ve, icalproperty_new_status(st)) != PD_OK ||
+	    add_prop(ve, icalproperty_new_sequence(ev->sequence)) != PD_OK)
+		goto out;
+	if ((p = icalproperty_new_relatedto(ev->uid)) == NULL)
+		goto out;
+	icalproperty_add_parameter(p,
+	    icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
+	icalcomponent_add_property(ve, p);
+	if (add_xprop(ve, "X-PODIUM-KIND", "talk") != PD_OK)
+		goto out;
+	if ((rc = add_speaker(c, ve, t)) != PD_OK)
+		goto out;
+	rc = emit_comp(c, ve, 0);
+out:
+	icalcomponent_free(ve);
+	return rc;
+}
+
+static int
+attends(const struct pd_event *ev, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nattendances; i++)
+		if (id != 0 && ev->attendances[i].person.id == id)
+			return 1;
+	return 0;
+}
+
+static int
+emit_event(struct rctx *c, const struct pd_event *ev)
+{
+	const char *tzid = ev->tzid != NULL ? ev->tzid : PD_TZ_DEFAULT;
+	icalcomponent *ve;
+	icalproperty *p;
+	const char *addr, *desc;
+	size_t i;
+	int rc = PD_ENOMEM;
+
+	if (ev->uid == NULL || *ev->uid == '\0' || !single_line(ev->uid))
+		return pd_error_set(c->err, PD_EINVAL, "uid",
+		    "uid: event '%s' has no usable UID",
+		    ev->title != NULL ? ev->title : "");
+	if (ev->title == NULL || *ev->title == '\0')
+		return pd_error_set(c->err, PD_EINVAL, "title",
+		    "title: event %s has no title", ev->uid);
+	if (!pd_tz_known(tzid))
+		return pd_error_set(c->err, PD_EINVAL, "tz",
+		    "tz: unknown time zone '%s'", tzid);
+	if ((ev->url != NULL && !single_line(ev->url)) ||
+	    (ev->rrule != NULL && !single_line(ev->rrule)))
+		return pd_error_set(c->err, PD_EINVAL, "url",
+		    "url: event %s has a line break in URL or RRULE",
+		    ev->uid);
+	if ((ve = icalcomponent_new_vevent()) == NULL)
+		return PD_ENOMEM;
+	if (add_prop(ve, icalproperty_new_uid(ev->uid)) != PD_OK ||
+	    add_prop(ve, icalproperty_new_dtstamp(utc_time(ev->updated))) !=
+	    PD_OK)
+		goto out;
+	if (ev->created != 0 && add_prop(ve,
+	    icalproperty_new_created(utc_time(ev->created))) != PD_OK)
+		goto out;
+	if (add_prop(ve, icalproperty_new_lastmodified(utc_time(ev->updated)))
+	    != PD_OK)
+		goto out;
+	if ((rc = add_when(c, ve, ICAL_DTSTART_PROPERTY, ev->start,
+	    ev->all_day, tzid, "start")) != PD_OK ||
+	    (rc = add_when(c, ve, ICAL_DTEND_PROPERTY, ev->end, ev->all_day,
+	    tzid, "end")) != PD_OK)
+		goto out;
+	rc = PD_ENOMEM;
+	if (add_prop(ve, icalproperty_new_summary(ev->title)) != PD_OK)
+		goto out;
+	if ((desc = description_text(c, ev)) == NULL)
+		goto out;
+	if (*desc != '\0' &&
+	    add_prop(ve, icalproperty_new_description(desc)) != PD_OK)
+		goto out;
+	if ((ev->nagenda > 0 || ev->ntalks > 0) &&
+	    add_xprop(ve, "X-PODIUM-DESCRIPTION", ev->description) != PD_OK)
+		goto out;
+	if (ev->location != NULL && *ev->location != '\0' &&
+	    add_prop(ve, icalproperty_new_location(ev->location)) != PD_OK)
+		goto out;
+	if (add_prop(ve, icalproperty_new_status(event_status(ev->status))) !=
+	    PD_OK ||
+	    add_prop(ve, icalproperty_new_sequence(ev->sequence)) != PD_OK)
+		goto out;
+	if (ev->url != NULL && *ev->url != '\0' &&
+	    add_prop(ve, icalproperty_new_url(ev->url)) != PD_OK)
+		goto out;
+	for (i = 0; i < ev->ntopics; i++)
+		if (ev->topics[i] != NULL && *ev->topics[i] != '\0' &&
+		    add_prop(ve, icalproperty_new_categories(ev->topics[i])) !=
+		    PD_OK)
+			goto out;
+	for (i = 0; i < ev->nlinks; i++)
+		if (add_xprop(ve, "X-PODIUM-LINK", ev->links[i]) != PD_OK)
+			goto out;
+	if (add_xprop(ve, "X-PODIUM-GROUP", ev->group_name) != PD_OK)
+		goto out;
+	if (ev->rrule != NULL && *ev->rrule != '\0') {
+		struct icalrecurrencetype r =
+		    icalrecurrencetype_from_string(ev->rrule);
+
+		if (r.freq == ICAL_NO_RECURRENCE) {
+			icalerror_clear_errno();
+			rc = pd_error_set(c->err, PD_EINVAL, "rrule",
+			    "rrule: '%s' is not a valid recurrence rule",
+			    ev->rrule);
+			goto out;
+		}
+		if (add_prop(ve, icalproperty_new_rrule(r)) != PD_OK)
+			goto out;
+	}
+	if (has_person(&ev->organizer)) {
+		if ((addr = cal_address_ex(c, &ev->organizer,
+		    c->opts->imip)) == NULL ||
+		    (p = icalproperty_new_organizer(addr)) == NULL)
+			goto out;
+		icalcomponent_add_property(ve, p);
+		if ((rc = add_cn(p, &c->tmp, ev->organizer.name)) != PD_OK)
+			goto out;
+	}
+	for (i = 0; i < ev->nagenda; i++)
+		if ((rc = add_agenda_prop(c, ve, &ev->agenda[i])) != PD_OK)
+			goto out;
+	for (i = 0; i < ev->ntalks; i++)
+		if ((rc = add_talk_prop(c, ve, &ev->talks[i])) != PD_OK)
+			goto out;
+	for (i = 0; i < ev->nattendances; i++)
+		if ((rc = add_attendance(c, ve, &ev->attendances[i])) != PD_OK)
+			goto out;
+	for (i = 0; i < ev->ntalks; i++) {
+		/* An addressee who also attends is an ATTENDEE once. */
+		if (c->opts->imip && attends(ev, c->opts->imip_person_id))
+			break;
+		if ((rc = add_speaker(c, ve, &ev->talks[i])) != PD_OK)
+			goto out;
+	}
+	if ((rc = emit_comp(c, ve, 0)) != PD_OK)
+		goto out;
+	for (i = 0; i < ev->ntalks && !c->opts->imip; i++) {
+		const struct pd_talk *t = &ev->talks[i];
+
+		if (t->start != NULL && t->end != NULL &&
+		    (rc = emit_talk_event(c, ev, t, tzid)) != PD_OK)
+			goto out;
+	}
+	rc = PD_OK;
+out:
+	icalcomponent_free(ve);
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One compact VTIMEZONE per zone used, sorted by TZID. */
+static int
+emit_zones(struct rctx *c, const struct pd_calendar *cal)
+{
+	const char **ids = NULL;
+	icalcomponent *vtz;
+	size_t i, n = 0;
+	int rc = PD_OK;
+
+	if (cal->nevents == 0)
+		return PD_OK;
+	if ((ids = malloc(cal->nevents * sizeof(*ids))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0; i < cal->nevents; i++) {
+		const struct pd_event *ev = &cal->events[i];
+		const char *z = ev->tzid != NULL ? ev->tzid : PD_TZ_DEFAULT;
+		size_t k;
+
+		/*
+		 * All-day events need no zone unless a talk has its own time;
+		 * UTC needs none.  A calendar uses few zones, so the linear
+		 * check against the last few distinct ones is enough before
+		 * the sort removes the rest of the duplicates.
+		 */
+		if ((ev->all_day && ev->ntalks == 0) || is_utc(z))
+			continue;
+		for (k = n; k > 0 && n - k < 4; k--)
+			if (strcmp(ids[k - 1], z) == 0)
+				break;
+		if (k > 0 && n - k < 4 && strcmp(ids[k - 1], z) == 0)
+			continue;
+		ids[n++] = z;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	for (i = 0; i < n && rc == PD_OK; i++) {
+		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+			continue;
+		if ((vtz = compact_zone(ids[i])) == NULL) {
+			rc = pd_error_set(c->err, PD_EINVAL, "tz",
+			    "tz: unknown time zone '%s'", ids[i]);
+			break;
+		}
+		rc = emit_comp(c, vtz, 0);
+		icalcomponent_free(vtz);
+	}
+	free(ids);
+	return rc;
+}
+
+void
+pd_ical_init(void)
+{
+	/*
+	 * Makes libical write and expect plain IANA names.  Builtin zones
+	 * loaded from /usr/share/zoneinfo still carry the old prefix in their
+	 * own VTIMEZONE, which is why compact_zone() sets TZID itself and the
+	 * parser strips the prefix.
+	 */
+	icaltimezone_set_tzid_prefix("");
+}
+
+int
+pd_ical_render(const struct pd_calendar *cal,
+    const struct pd_render_opts *opts, char **out, size_t *len,
+    struct pd_error *err)
+{
+	static const struct pd_render_opts defaults = { PD_PRIVACY_PUBLIC, 0,
+	    NULL, NULL, 0, 0 };
+	struct rctx c;
+	char *text;
+	size_t i, n;
+	int rc;
+
+	c.opts = opts != NULL ? opts : &defaults;
+	c.err = err;
+	pd_buf_init(&c.out, 0);
+	pd_buf_init(&c.tmp, 0);
+	pd_buf_init(&c.addr, 0);
+	if ((rc = emit_head(&c, cal)) != PD_OK ||
+	    (rc = emit_people(&c, cal)) != PD_OK ||
+	    (rc = emit_members(&c, cal)) != PD_OK ||
+	    (rc = emit_zones(&c, cal)) != PD_OK)
+		goto out;
+	for (i = 0; i < cal->nevents; i++)
+		if ((rc = emit_event(&c, &cal->events[i])) != PD_OK)
+			goto out;
+	if ((rc = pd_buf_adds(&c.out, "END:VCALENDAR\r\n")) != PD_OK)
+		goto out;
+	if ((text = pd_buf_detach(&c.out, &n)) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	*out = text;
+	*len = n;
+out:
+	if (rc == PD_ENOMEM)
+		pd_error_set(err, rc, NULL, "out of memory rendering calendar");
+	else if (rc == PD_ETOOBIG)
+		pd_error_set(err, rc, NULL, "calendar too big");
+	pd_buf_free(&c.out);
+	pd_buf_free(&c.tmp);
+	pd_buf_free(&c.addr);
+	return rc;
+}

@@ -1,0 +1,429 @@
+/*
+ * The mail scheduler (sched.h): plan -> compose -> outbox -> deliver.
+ *
+ * Order of operations is what keeps mail from being lost or doubled: a
+ * message is composed and committed to the outbox before anyone tries to
+ * send it; it is marked "sending" in its own transaction before the SMTP
+ * conversation and "sent" right after, so a crash in between re-sends at
+ * most that one message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "podium/buf.h"
+#include "podium/compose.h"
+#include "podium/outbox.h"
+#include "podium/plan.h"
+#include "podium/sched.h"
+#include "podium/smtp.h"
+#include "podium/store.h"
+
+#define GIVE_UP (48 * 3600)	/* transient failures older than this: dead */
+
+struct pd_sched {
+	struct pd_store *st;
+	pthread_mutex_t *lock;
+	const struct pd_config *cfg;
+	const unsigned char *key;
+	const char *password;
+	struct pd_smtp *smtp;		/* made on first use, then reused */
+};
+
+int
+pd_sched_new(struct pd_store *st, pthread_mutex_t *lock,
+    const struct pd_config *cfg, const unsigned char *key,
+    const char *password, struct pd_sched **out)
+{
+	struct pd_sched *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PD_ENOMEM;
+	s->st = st;
+	s->lock = lock;
+	s->cfg = cfg;
+	s->key = key;
+	s->password = password;
+	*out = s;
+	return PD_OK;
+}
+
+void
+pd_sched_free(struct pd_sched *s)
+{
+	if (s == NULL)
+		return;
+	pd_smtp_free(s->smtp);
+	free(s);
+}
+
+int64_t
+pd_sched_backoff(int attempts)
+{
+	int64_t base = 60, cap = 6 * 3600, d;
+	uint16_t r = 0;
+
+	if (attempts < 1)
+		attempts = 1;
+	d = attempts > 20 ? cap : base << (attempts - 1);
+	if (d > cap)
+		d = cap;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = 32768;
+	/* +-20 %: d * (0.8 + 0.4 * r / 65535) */
+	return d * 8 / 10 + d * 4 * (int64_t)r / (10 * 65535);
+}
+
+static void
+copy_err(struct pd_error *err, struct pd_store *st)
+{
+	const struct pd_error *e = pd_store_error(st);
+
+	pd_error_set(err, e->code != PD_OK ? e->code : PD_EDB, e->field, "%s",
+	    e->msg != NULL ? e->msg : "database error");
+}
+
+int
+pd_sched_recover(struct pd_sched *s, struct pd_sched_stats *stats,
+    struct pd_error *err)
+{
+	size_t n = 0;
+	int rc;
+
+	pthread_mutex_lock(s->lock);
+	if ((rc = pd_store_outbox_recover(s->st, &n)) != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+	if (stats != NULL)
+		stats->recovered += n;
+	return rc;
+}
+
+static char *
+subject_of(const char *msg)
+{
+	const char *p = msg, *e;
+
+	/* The encoded header is fine for a listing; it is what was sent. */
+	while (p != NULL && *p != '\0' && strncmp(p, "\r\n", 2) != 0) {
+		if (strncasecmp(p, "Subject: ", 9) == 0) {
+			e = strstr(p, "\r\n");
+			while (e != NULL && (e[2] == ' ' || e[2] == '\t'))
+				e = strstr(e + 2, "\r\n");
+			return strndup(p + 9, e != NULL ? (size_t)(e - p - 9) :
+			    strlen(p + 9));
+		}
+		p = strstr(p, "\r\n");
+		if (p != NULL)
+			p += 2;
+	}
+	return strdup("");
+}
+
+/* Composes one planned mail into an outbox row (not yet stored). */
+static int
+to_row(struct pd_sched *s, const struct pd_mail *m, int64_t now,
+    struct pd_outbox_msg *row, struct pd_error *err)
+{
+	struct pd_compose_ctx ctx;
+	struct pd_composed c;
+	int rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.from = s->cfg->mail_from;
+	ctx.base_url = s->cfg->base_url;
+	ctx.key = s->key;
+	ctx.now = now;
+	if ((rc = pd_mail_compose(m, &ctx, &c, err)) != PD_OK)
+		return rc;
+	memset(row, 0, sizeof(*row));
+	row->key = strdup(m->key);
+	row->kind = strdup(pd_mail_kind_name(m->kind));
+	row->event_id = m->ev != NULL ? m->ev->id : 0;
+	row->person_id = m->to->id;
+	row->sequence = m->sequence;
+	row->mail_from = c.mail_from;
+	row->rcpt = c.rcpt;
+	row->message = c.message;
+	row->len = c.len;
+	row->subject = subject_of(c.message);
+	row->state = PD_OUTBOX_PENDING;
+	row->next_attempt = now;
+	row->created = now;
+	free(c.message_id);
+	if (row->key == NULL || row->kind == NULL || row->subject == NULL) {
+		pd_outbox_msg_clear(row);
+		return PD_ENOMEM;
+	}
+	return PD_OK;
+}
+
+int
+pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
+    struct pd_error *err)
+{
+	struct pd_plan_input in;
+	struct pd_event *evs = NULL;
+	struct pd_sent *sent = NULL;
+	struct pd_mail *mails = NULL;
+	struct pd_outbox_msg *rows = NULL;
+	int64_t *ids = NULL;
+	char *keys = NULL;
+	size_t nev = 0, nsent = 0, nmail = 0, nrows = 0, added = 0, i;
+	int rc;
+
+	pthread_mutex_lock(s->lock);
+	rc = pd_store_plan_events(s->st, now, &evs, &nev);
+	if (rc == PD_OK && nev > 0) {
+		if ((ids = calloc(nev, sizeof(*ids))) == NULL)
+			rc = PD_ENOMEM;
+		for (i = 0; rc == PD_OK && i < nev; i++)
+			ids[i] = evs[i].id;
+		if (rc == PD_OK)
+			rc = pd_store_outbox_facts(s->st, ids, nev, &sent,
+			    &nsent, &keys);
+	}
+	if (rc != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+	if (rc != PD_OK || nev == 0)
+		goto out;
+
+	memset(&in, 0, sizeof(in));
+	in.events = evs;
+	in.nevents = nev;
+	in.sent = sent;
+	in.nsent = nsent;
+	in.now = now;
+	in.offsets = s->cfg->offsets;
+	in.noffsets = s->cfg->noffsets;
+	in.nudge = s->cfg->nudge;
+	if ((rc = pd_plan(&in, &mails, &nmail)) != PD_OK || nmail == 0)
+		goto out;
+	if ((rows = calloc(nmail, sizeof(*rows))) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	/* Composition needs no lock: it works on the copies loaded above. */
+	for (i = 0; i < nmail; i++) {
+		if ((rc = to_row(s, &mails[i], now, &rows[nrows], err)) != PD_OK)
+			goto out;
+		nrows++;
+	}
+	pthread_mutex_lock(s->lock);
+	pd_store_set_now(s->st, now);
+	if ((rc = pd_store_outbox_add(s->st, rows, nrows, &added)) != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+	if (stats != NULL)
+		stats->planned += added;
+out:
+	for (i = 0; i < nrows; i++)
+		pd_outbox_msg_clear(&rows[i]);
+	free(rows);
+	pd_plan_free(mails, nmail);
+	free(sent);
+	free(keys);
+	free(ids);
+	pd_event_list_free(evs, nev);
+	return rc;
+}
+
+/* Spool mode: the message as SPOOL/ID-KIND.eml, written atomically. */
+static enum pd_smtp_result
+spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
+{
+	struct pd_buf path = PD_BUF_INIT, tmp = PD_BUF_INIT;
+	enum pd_smtp_result res = PD_SMTP_TRANSIENT;
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1;
+
+	mkdir(s->cfg->spool_dir, 0750);
+	pd_buf_addf(&path, "%s/%06lld-%s.eml", s->cfg->spool_dir,
+	    (long long)m->id, m->kind);
+	pd_buf_addf(&tmp, "%s.tmp", path.data != NULL ? path.data : "");
+	if (pd_buf_failed(&path) || pd_buf_failed(&tmp))
+		goto out;
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) < 0)
+		goto fail;
+	while (off < m->len) {
+		if ((n = write(fd, m->message + off, m->len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	close(fd);
+	fd = -1;
+	if (rename(tmp.data, path.data) != 0)
+		goto fail;
+	res = PD_SMTP_SENT;
+	goto out;
+fail:
+	if (errmsg != NULL && asprintf(errmsg, "spool %s: %s",
+	    s->cfg->spool_dir, strerror(errno)) < 0)
+		*errmsg = NULL;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp.data);
+	}
+	pd_buf_free(&path);
+	pd_buf_free(&tmp);
+	return res;
+}
+
+static enum pd_smtp_result
+send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
+{
+	struct pd_smtp_opts o;
+	const char *rcpt[16];
+	char *list, *tok, *save = NULL;
+	size_t n = 0;
+	enum pd_smtp_result res;
+
+	if (s->cfg->smtp_url == NULL)
+		return spool(s, m, errmsg);
+	if (s->smtp == NULL) {
+		memset(&o, 0, sizeof(o));
+		o.url = s->cfg->smtp_url;
+		o.starttls = s->cfg->starttls;
+		o.username = s->cfg->smtp_username;
+		o.password = s->password;
+		o.ca_file = s->cfg->ca_file;
+		o.timeout = s->cfg->timeout;
+		if (pd_smtp_new(&o, &s->smtp) != PD_OK) {
+			if (errmsg != NULL)
+				*errmsg = strdup("smtp: cannot start libcurl");
+			return PD_SMTP_TRANSIENT;
+		}
+	}
+	if ((list = strdup(m->rcpt)) == NULL)
+		return PD_SMTP_TRANSIENT;
+	for (tok = strtok_r(list, ", ", &save); tok != NULL && n < 16;
+	    tok = strtok_r(NULL, ", ", &save))
+		rcpt[n++] = tok;
+	res = pd_smtp_send(s->smtp, m->mail_from, rcpt, n, m->message, m->len,
+	    errmsg);
+	free(list);
+	return res;
+}
+
+int
+pd_sched_deliver(struct pd_sched *s, int64_t now,
+    const volatile sig_atomic_t *stop, struct pd_sched_stats *stats,
+    struct pd_error *err)
+{
+	struct pd_outbox_msg m;
+	enum pd_smtp_result res;
+	char *why;
+	size_t round;
+	int rc = PD_OK;
+
+	/* Bounded: a pass never runs longer than the outbox is deep. */
+	for (round = 0; round < 1000000; round++) {
+		if (stop != NULL && *stop)
+			break;
+		pthread_mutex_lock(s->lock);
+		pd_store_set_now(s->st, now);
+		rc = pd_store_outbox_take(s->st, now, &m);
+		if (rc != PD_OK && rc != PD_ENOTFOUND)
+			copy_err(err, s->st);
+		pthread_mutex_unlock(s->lock);
+		if (rc == PD_ENOTFOUND) {
+			rc = PD_OK;
+			break;
+		}
+		if (rc != PD_OK)
+			break;
+		why = NULL;
+		res = send_one(s, &m, &why);
+		pthread_mutex_lock(s->lock);
+		if (res == PD_SMTP_SENT) {
+			rc = pd_store_outbox_sent(s->st, m.id, now);
+			if (stats != NULL)
+				stats->sent++;
+		} else if (res == PD_SMTP_PERMANENT) {
+			rc = pd_store_outbox_fail(s->st, m.id, PD_OUTBOX_FAILED,
+			    0, why != NULL ? why : "refused");
+			if (stats != NULL)
+				stats->failed++;
+		} else if (now - m.created >= GIVE_UP) {
+			rc = pd_store_outbox_fail(s->st, m.id, PD_OUTBOX_DEAD,
+			    0, why != NULL ? why : "gave up");
+			if (stats != NULL)
+				stats->dead++;
+		} else {
+			rc = pd_store_outbox_fail(s->st, m.id,
+			    PD_OUTBOX_PENDING,
+			    now + pd_sched_backoff(m.attempts + 1),
+			    why != NULL ? why : "temporary failure");
+			if (stats != NULL)
+				stats->retry++;
+		}
+		if (rc != PD_OK)
+			copy_err(err, s->st);
+		pthread_mutex_unlock(s->lock);
+		free(why);
+		pd_outbox_msg_clear(&m);
+		if (rc != PD_OK)
+			break;
+	}
+	return rc;
+}
+
+int
+pd_sched_test(struct pd_sched *s, const char *address, int64_t now,
+    struct pd_outbox_msg *out, struct pd_error *err)
+{
+	struct pd_person to;
+	struct pd_mail m;
+	struct pd_outbox_msg row;
+	struct pd_buf key = PD_BUF_INIT;
+	size_t added = 0;
+	int rc;
+
+	memset(&to, 0, sizeof(to));
+	memset(&m, 0, sizeof(m));
+	to.name = (char *)(uintptr_t)address;
+	to.email = (char *)(uintptr_t)address;
+	if ((rc = pd_person_validate(&to, err)) != PD_OK)
+		return rc;
+	pd_buf_addf(&key, "test/%s/%lld", address, (long long)now);
+	if (pd_buf_failed(&key))
+		return PD_ENOMEM;
+	m.key = key.data;
+	m.kind = PD_MAIL_TEST;
+	m.to = &to;
+	if ((rc = to_row(s, &m, now, &row, err)) != PD_OK)
+		goto out;
+	pthread_mutex_lock(s->lock);
+	pd_store_set_now(s->st, now);
+	rc = pd_store_outbox_add(s->st, &row, 1, &added);
+	if (rc != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+	pd_outbox_msg_clear(&row);
+	if (rc != PD_OK)
+		goto out;
+	/* The same dispatcher as every other message; then report on it. */
+	if ((rc = pd_sched_deliver(s, now, NULL, NULL, err)) != PD_OK)
+		goto out;
+	pthread_mutex_lock(s->lock);
+	if ((rc = pd_store_outbox_get_key(s->st, key.data, out)) != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+out:
+	pd_buf_free(&key);
+	return rc;
+}

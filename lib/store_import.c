@@ -1,0 +1,284 @@
+/*
+ * Import: applies a parsed calendar (lib/ical_parse.c) to the store in
+ * one transaction, so that a file either goes in whole or not at all.
+ *
+ * Events are matched by UID and replaced; their talks keep their ids
+ * where the file keeps their uids, so answer links and sent mail still
+ * point at the same talk.  People are matched by uuid (podium's own
+ * exports), then e-mail, then exact name, and created when new.  The
+ * stamps of the file (CREATED of new events, LAST-MODIFIED) are kept, so
+ * that export -> import -> export gives the same bytes.
+ *
+ * Not here: parsing (ical_parse.c), the row writing shared with
+ * pd_store_event_add (store_event.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podium/store.h"
+#include "podium/tz.h"
+#include "store_int.h"
+
+static int
+oom(struct pd_store *st)
+{
+	return pd_error_set(&st->err, PD_ENOMEM, NULL, "out of memory");
+}
+
+/* Puts "event 'UID': " in front of the handle's message. */
+static int
+prefix_err(struct pd_store *st, const char *uid, int rc)
+{
+	char *msg = NULL, *field = NULL;
+
+	if (st->err.msg != NULL && (msg = strdup(st->err.msg)) == NULL)
+		return oom(st);
+	if (st->err.field != NULL && (field = strdup(st->err.field)) == NULL) {
+		free(msg);
+		return oom(st);
+	}
+	pd_error_set(&st->err, rc, field, "event '%s': %s",
+	    uid != NULL ? uid : "(no UID)", msg != NULL ? msg :
+	    pd_strerror(rc));
+	free(msg);
+	free(field);
+	return rc;
+}
+
+/* Id of the first person where col (fixed SQL) = value; 0 for none. */
+static int
+find_by(struct pd_store *st, const char *sql, const char *value,
+    int64_t *id, int *count, int *has_email)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	*id = 0;
+	*count = 0;
+	if ((rc = pd_st_prepare(st, sql, &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 1, value)) != PD_OK)
+		goto out;
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (*count == 0) {
+			*id = sqlite3_column_int64(stmt, 0);
+			*has_email = sqlite3_column_type(stmt, 1) != SQLITE_NULL;
+		}
+		(*count)++;
+	}
+	if (rc < 0)
+		goto out;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return rc;
+}
+
+/*
+ * People of the file: by uuid, then e-mail, then exact name, else a new
+ * person.  A name only matches someone without an address, or when the
+ * file gives none: two people may share a name, not an address.
+ */
+static int
+resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
+    const char *field, int optional, int64_t *id)
+{
+	struct pd_import_stats *stats = ctx;
+	char fresh[37];
+	int count = 0, has_email = 0, rc;
+
+	if (p->uuid == NULL && p->email == NULL && p->name == NULL) {
+		if (optional) {
+			*id = 0;
+			return PD_OK;
+		}
+		return pd_error_set(&st->err, PD_EINVAL, field,
+		    "%s: a person is required", field);
+	}
+	if (p->uuid != NULL) {
+		if ((rc = find_by(st, "SELECT id, email FROM person "
+		    "WHERE uuid = ?1", p->uuid, id, &count, &has_email)) != PD_OK)
+			return rc;
+		if (count > 0)
+			return PD_OK;
+	}
+	if (p->email != NULL) {
+		if ((rc = find_by(st, "SELECT id, email FROM person "
+		    "WHERE email = ?1", p->email, id, &count,
+		    &has_email)) != PD_OK)
+			return rc;
+		if (count > 0)
+			return PD_OK;
+	}
+	if (p->name != NULL) {
+		if ((rc = find_by(st, "SELECT id, email FROM person "
+		    "WHERE name = ?1 ORDER BY id LIMIT 2", p->name, id, &count,
+		    &has_email)) != PD_OK)
+			return rc;
+		if (count > 1)
+			return pd_error_set(&st->err, PD_EINVAL, field,
+			    "%s: more than one person is called '%s'", field,
+			    p->name);
+		if (count == 1 && (p->email == NULL || !has_email))
+			return PD_OK;
+	}
+	if (p->name == NULL)
+		return pd_error_set(&st->err, PD_EINVAL, field,
+		    "%s: a new person needs a name", field);
+	if (p->uuid == NULL && (rc = pd_uuid_new(fresh)) != PD_OK)
+		return pd_error_set(&st->err, rc, field,
+		    "%s: no randomness for a new id", field);
+	if ((rc = pd_st_person_insert(st, p, p->uuid != NULL ? p->uuid : fresh,
+	    id)) != PD_OK)
+		return rc;
+	stats->people_created++;
+	return PD_OK;
+}
+
+/* What the store holds of an event before the file replaces it. */
+struct old {
+	int64_t id;
+	int sequence;
+	int64_t created;
+	int changed;		/* time, place or status differ from ev */
+};
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+old_event(struct pd_store *st, const struct pd_event *ev, struct old *o)
+{
+	sqlite3_stmt *stmt = NULL;
+	const char *tz = ev->tzid != NULL ? ev->tzid : PD_TZ_DEFAULT;
+	const char *c;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = pd_st_prepare(st, "SELECT id, sequence, created, start, "
+	    "\"end\", tzid, all_day, location, status, rrule FROM event "
+	    "WHERE uid = ?1", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 1, ev->uid)) != PD_OK ||
+	    (rc = pd_st_step(st, stmt)) < 0)
+		goto out;
+	if (rc == 1) {
+		o->id = sqlite3_column_int64(stmt, 0);
+		o->sequence = sqlite3_column_int(stmt, 1);
+		o->created = sqlite3_column_int64(stmt, 2);
+		c = (const char *)sqlite3_column_text(stmt, 8);
+		o->changed =
+		    !same(ev->start, (const char *)sqlite3_column_text(stmt, 3)) ||
+		    !same(ev->end, (const char *)sqlite3_column_text(stmt, 4)) ||
+		    !same(tz, (const char *)sqlite3_column_text(stmt, 5)) ||
+		    (ev->all_day != 0) != (sqlite3_column_int(stmt, 6) != 0) ||
+		    !same(ev->location,
+		    (const char *)sqlite3_column_text(stmt, 7)) ||
+		    !same(pd_event_status_name(ev->status), c) ||
+		    !same(ev->rrule, (const char *)sqlite3_column_text(stmt, 9));
+	}
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return rc;
+}
+
+static int
+import_groups(struct pd_store *st, const struct pd_calendar *cal,
+    struct pd_import_stats *stats)
+{
+	const struct pd_group *g;
+	char field[64];
+	int64_t gid, pid;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < cal->ngroups; i++) {
+		g = &cal->groups[i];
+		if ((rc = pd_st_group_ensure(st, g->slug, g->name, 1,
+		    &gid)) != PD_OK)
+			return rc;
+		for (j = 0; j < g->nmembers; j++) {
+			snprintf(field, sizeof(field), "groups[%zu].members[%zu]",
+			    i, j);
+			if ((rc = resolve_import(st, stats,
+			    &g->members[j].person, field, 0, &pid)) != PD_OK ||
+			    (rc = pd_st_member_set(st, gid, pid,
+			    g->members[j].role)) != PD_OK)
+				return rc;
+		}
+	}
+	return PD_OK;
+}
+
+int
+pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
+    struct pd_import_stats *stats)
+{
+	struct pd_import_stats s = { 0, 0, 0 };
+	struct pd_st_alt *alt = NULL;
+	const struct pd_event *ev;
+	struct old o;
+	size_t nalt = 0, i;
+	int64_t id;
+	int seq, rc;
+
+	pd_error_clear(&st->err);
+	/* Check everything before writing anything. */
+	for (i = 0; i < cal->nevents; i++) {
+		ev = &cal->events[i];
+		if (ev->uid == NULL || *ev->uid == '\0') {
+			rc = pd_error_set(&st->err, PD_EINVAL, "uid",
+			    "uid: event %zu of the file has no UID", i + 1);
+			return rc;
+		}
+		if ((rc = pd_event_validate(ev, &st->err)) != PD_OK)
+			return prefix_err(st, ev->uid, rc);
+	}
+	if ((rc = pd_st_begin(st)) != PD_OK)
+		return rc;
+	if ((rc = import_groups(st, cal, &s)) != PD_OK)
+		goto out;
+	for (i = 0; i < cal->nevents; i++) {
+		ev = &cal->events[i];
+		if ((rc = old_event(st, ev, &o)) != PD_OK)
+			goto out;
+		/*
+		 * SEQUENCE: the file's when it is ahead (another podium or
+		 * a client moved on), else ours, one up if what attendees
+		 * care about changed.
+		 */
+		if (o.id == 0)
+			seq = ev->sequence > 0 ? ev->sequence : 0;
+		else if (ev->sequence > o.sequence)
+			seq = ev->sequence;
+		else
+			seq = o.sequence + (o.changed ? 1 : 0);
+		rc = pd_st_event_write(st, ev, o.id, seq,
+		    o.id != 0 ? o.created :
+		    (ev->created != 0 ? ev->created : st->now),
+		    ev->updated != 0 ? ev->updated : st->now, PD_ST_W_IMPORT,
+		    resolve_import, &s, &alt, &nalt, &id, NULL);
+		if (rc != PD_OK) {
+			rc = prefix_err(st, ev->uid, rc);
+			goto out;
+		}
+		if (o.id == 0)
+			s.created++;
+		else
+			s.updated++;
+	}
+	/* Every talk of the file exists now, so any may be named. */
+	if ((rc = pd_st_alt_resolve(st, alt, nalt)) != PD_OK)
+		goto out;
+	rc = PD_OK;
+out:
+	free(alt);
+	if ((rc = pd_st_end(st, rc)) == PD_OK && stats != NULL)
+		*stats = s;
+	return rc;
+}
