@@ -15,6 +15,7 @@
 
 #include "podium/feed.h"
 #include "podium/http.h"
+#include "podium/outbox.h"
 #include "podium/store.h"
 
 #define MAX_PATH 1024
@@ -192,22 +193,29 @@ static void
 route_health(struct pd_app *app, const struct pd_http_req *req,
     struct pd_http_resp *resp)
 {
-	int64_t rev = 0;
+	int64_t rev = 0, backlog = 0, oldest = 0, retrying = 0, now;
 	int rc;
 
 	if (!is_get(req)) {
 		method_not_allowed(resp, "GET, HEAD");
 		return;
 	}
+	now = app->now();
 	pthread_mutex_lock(&app->lock);
 	rc = pd_store_revision(app->st, &rev);
+	if (rc == PD_OK)
+		rc = pd_store_outbox_backlog(app->st, &backlog, &oldest,
+		    &retrying);
 	pthread_mutex_unlock(&app->lock);
 	resp->status = rc == PD_OK ? 200 : 503;
 	pd_buf_addf(&resp->body,
 	    "{\"status\": \"%s\", \"database\": \"%s\", \"revision\": %lld, "
-	    "\"feeds_bytes\": %zu}\n",
+	    "\"outbox\": {\"backlog\": %lld, \"retrying\": %lld, "
+	    "\"oldest_age_seconds\": %lld}, \"feeds_bytes\": %zu}\n",
 	    rc == PD_OK ? "ok" : "failing", rc == PD_OK ? "ok" : "error",
-	    (long long)rev, pd_feeds_bytes(app->feeds));
+	    (long long)rev, (long long)backlog, (long long)retrying,
+	    (long long)(backlog > 0 && now > oldest ? now - oldest : 0),
+	    pd_feeds_bytes(app->feeds));
 }
 
 static int

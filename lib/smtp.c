@@ -1,0 +1,491 @@
+/*
+ * SMTP delivery over libcurl: the only file in podium that talks to a
+ * mail server.
+ *
+ * One struct pd_smtp owns one libcurl easy handle.  The options that do
+ * not change between messages (URL, TLS, credentials, timeouts) are set
+ * once in pd_smtp_new(); a send sets only the envelope and the message,
+ * and the handle is never cleaned up between sends, so libcurl keeps the
+ * connection in the handle's cache and the next message goes over it
+ * (MAIL FROM straight after the previous 250).  After a failed send the
+ * connection is never used again (see drop_connection()), so the next
+ * send connects afresh.
+ *
+ * Each send is classified for the dispatcher: PD_SMTP_PERMANENT only when
+ * the server refused the message with a 5xx reply; everything else that
+ * went wrong (no connection, timeouts, TLS, 4xx, login and TLS policy
+ * replies that mean our configuration is wrong) is PD_SMTP_TRANSIENT, so
+ * that no message is lost to an outage or a typo in the config file.
+ *
+ * Not here: composing the message (mail compose), the outbox, retries and
+ * backoff (the dispatcher).  A struct pd_smtp is for one thread at a time.
+ */
+#include <sys/socket.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "podium/buf.h"
+#include "podium/err.h"
+#include "podium/smtp.h"
+
+/* The server's reply text kept for error messages; longer is cut. */
+#define REPLY_MAX	200
+/* An error message is one line; a server cannot make it grow unbounded. */
+#define ERRMSG_MAX	1024
+/* The connect phase gets at most this long, within the total timeout. */
+#define CONNECT_TIMEOUT	30L
+
+struct pd_smtp {
+	CURL *curl;
+	char *password;		/* owned, wiped on free; to redact errors */
+	long timeout;
+	/* The message being sent, for the read callback. */
+	const char *msg;
+	size_t len;
+	size_t off;
+	struct pd_buf reply;	/* the last reply line of the server */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+/*
+ * curl_global_init() must run once before any handle exists, and is not
+ * safe to race; pthread_once makes the first pd_smtp_new() do it.  It is
+ * never undone: the process ends first, and undoing it while another
+ * thread still had a handle would crash.
+ */
+static void
+global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* CURLOPT_READFUNCTION: hands libcurl the message, piece by piece. */
+static size_t
+read_cb(char *dst, size_t size, size_t nmemb, void *arg)
+{
+	struct pd_smtp *s = arg;
+	size_t room = size * nmemb;
+	size_t n = s->len - s->off;
+
+	if (n > room)
+		n = room;
+	memcpy(dst, s->msg + s->off, n);
+	s->off += n;
+	return n;
+}
+
+/*
+ * CURLOPT_HEADERFUNCTION: for SMTP, libcurl passes every reply line of
+ * the server here.  The last refusal (4xx or 5xx) of a send is kept, so
+ * that an error can say what the server said ("550 5.1.1 <x@y>: recipient
+ * rejected") and not only the number libcurl reports; later lines such
+ * as the "221 Bye" to libcurl's QUIT after a refused RCPT do not replace
+ * it.  The text is the server's: only printable ASCII is kept, and at
+ * most REPLY_MAX bytes.
+ */
+static size_t
+header_cb(char *line, size_t size, size_t nmemb, void *arg)
+{
+	struct pd_smtp *s = arg;
+	size_t n = size * nmemb;
+	size_t i;
+	char c;
+
+	if (n < 3 || (line[0] != '4' && line[0] != '5'))
+		return n;
+	pd_buf_reset(&s->reply);
+	for (i = 0; i < n && s->reply.len < REPLY_MAX; i++) {
+		if (line[i] == '\r' || line[i] == '\n')
+			break;
+		/* Not isprint(): that follows the locale. */
+		c = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+		pd_buf_add(&s->reply, &c, 1);
+	}
+	return n;
+}
+
+int
+pd_smtp_new(const struct pd_smtp_opts *opts, struct pd_smtp **out)
+{
+	struct pd_smtp *s = NULL;
+	long use_ssl;
+	int rc = PD_ENOMEM;
+
+	if (opts == NULL || opts->url == NULL || opts->timeout < 0 ||
+	    (strncmp(opts->url, "smtp://", 7) != 0 &&
+	    strncmp(opts->url, "smtps://", 8) != 0)) {
+		rc = PD_EINVAL;
+		goto out;
+	}
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK)
+		goto out;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		goto out;
+	pd_buf_init(&s->reply, REPLY_MAX + 1);
+	s->timeout = opts->timeout > 0 ? opts->timeout : 60;
+	if (opts->password != NULL &&
+	    (s->password = strdup(opts->password)) == NULL)
+		goto out;
+	if ((s->curl = curl_easy_init()) == NULL)
+		goto out;
+
+	switch (opts->starttls) {
+	case PD_STARTTLS_REQUIRED:
+		use_ssl = CURLUSESSL_ALL;
+		break;
+	case PD_STARTTLS_TRY:
+		use_ssl = CURLUSESSL_TRY;
+		break;
+	default:
+		use_ssl = CURLUSESSL_NONE;
+		break;
+	}
+
+	/*
+	 * Every setopt below copies or keeps a plain value, so opts may go
+	 * away after this.  Only smtp and smtps: a URL that names another
+	 * scheme (file://, http://) must not make the mailer fetch it.
+	 */
+	if (curl_easy_setopt(s->curl, CURLOPT_URL, opts->url) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR,
+	    "smtp,smtps") != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_USE_SSL, use_ssl) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, s->timeout) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    s->timeout) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT,
+	    s->timeout < CONNECT_TIMEOUT ? s->timeout : CONNECT_TIMEOUT) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, read_cb) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_READDATA, s) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, header_cb) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s) != CURLE_OK)
+		goto out;
+	if (opts->username != NULL &&
+	    (curl_easy_setopt(s->curl, CURLOPT_USERNAME, opts->username) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_PASSWORD,
+	    opts->password != NULL ? opts->password : "") != CURLE_OK))
+		goto out;
+	if (opts->ca_file != NULL &&
+	    curl_easy_setopt(s->curl, CURLOPT_CAINFO, opts->ca_file) !=
+	    CURLE_OK)
+		goto out;
+
+	*out = s;
+	s = NULL;
+	rc = PD_OK;
+out:
+	pd_smtp_free(s);
+	return rc;
+}
+
+void
+pd_smtp_free(struct pd_smtp *s)
+{
+	if (s == NULL)
+		return;
+	/* Closes the cached connection too (QUIT, then close). */
+	if (s->curl != NULL)
+		curl_easy_cleanup(s->curl);
+	if (s->password != NULL) {
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+	}
+	pd_buf_free(&s->reply);
+	free(s);
+}
+
+/*
+ * An address goes into "MAIL FROM:<...>" and "RCPT TO:<...>" as it is; a
+ * CR or LF would end the command and start another, so it is refused.
+ */
+static int
+address_ok(const char *a)
+{
+	return a != NULL && a[0] != '\0' && strpbrk(a, "\r\n") == NULL;
+}
+
+/*
+ * Reply codes that say our side is misconfigured rather than that this
+ * message is unwanted: 530 (authentication or STARTTLS required first),
+ * 534 (mechanism too weak), 535 (credentials invalid), 538 (encryption
+ * required for the mechanism).  Failing the message for good would lose
+ * it over a config typo; the operator fixes the config and it goes out.
+ */
+static int
+config_reply(long code)
+{
+	return code == 530 || code == 534 || code == 535 || code == 538;
+}
+
+/*
+ * What went wrong, in a few words, for the start of the message.  The
+ * words are chosen so a reader (and a test) can grep them: "connect",
+ * "timed out", "TLS", "STARTTLS", "login".
+ */
+static const char *
+what(CURLcode cc, long code)
+{
+	if (cc != CURLE_LOGIN_DENIED && config_reply(code))
+		return "SMTP server wants STARTTLS or a login first (check "
+		    "starttls, username and password_file)";
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+		return "cannot connect to the SMTP server";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "cannot resolve the SMTP server's name (connect)";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "SMTP server timed out";
+	case CURLE_USE_SSL_FAILED:
+		return "STARTTLS is required (starttls = required) but the "
+		    "server did not offer it; nothing was sent";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+		return "TLS handshake with the SMTP server failed";
+	case CURLE_LOGIN_DENIED:
+		return "SMTP login denied (check username and password_file)";
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		if (code >= 400)
+			return "SMTP server refused";
+		return "connection to the SMTP server broke";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return "bad smtp_url";
+	default:
+		if (code >= 400)
+			return "SMTP server refused";
+		return "SMTP delivery failed";
+	}
+}
+
+/*
+ * Returns msg with every copy of the password replaced by "***".  libcurl does
+ * not put credentials in its messages today; this makes sure a future
+ * version or an odd server echo cannot leak it into the outbox table.
+ */
+static char *
+redact(const char *msg, const char *password)
+{
+	struct pd_buf b = PD_BUF_INIT;
+	const char *p = msg, *hit;
+	size_t plen;
+
+	pd_buf_init(&b, 0);
+	if (password == NULL || (plen = strlen(password)) == 0) {
+		pd_buf_adds(&b, msg);
+		return pd_buf_detach(&b, NULL);
+	}
+	/* Bounded: every turn consumes at least plen bytes of msg. */
+	while ((hit = strstr(p, password)) != NULL) {
+		pd_buf_add(&b, p, (size_t)(hit - p));
+		pd_buf_adds(&b, "***");
+		p = hit + plen;
+	}
+	pd_buf_adds(&b, p);
+	return pd_buf_detach(&b, NULL);
+}
+
+/*
+ * True when the kept reply line is the one with this code: libcurl's
+ * code is that of the reply that failed the send, the line may be an
+ * earlier refusal that libcurl got over (an EHLO it retried as HELO).
+ */
+static int
+reply_is(const struct pd_smtp *s, long code)
+{
+	return s->reply.len >= 3 && code >= 400 && code < 600 &&
+	    s->reply.data[0] == '0' + (char)(code / 100) &&
+	    s->reply.data[1] == '0' + (char)(code / 10 % 10) &&
+	    s->reply.data[2] == '0' + (char)(code % 10);
+}
+
+/*
+ * Builds the one-line reason for *errmsg: what happened, then the
+ * server's refusal if there was one, then libcurl's detail:
+ *
+ *     SMTP server refused: 550 5.1.1 <x@y>: no such user (RCPT failed: 550)
+ *     cannot connect to the SMTP server: Failed to connect to ... port 25
+ *
+ * NULL when memory ran out (the caller still gets the classification).
+ */
+static char *
+errmsg_make(struct pd_smtp *s, CURLcode cc, long code, const char *why)
+{
+	struct pd_buf b = PD_BUF_INIT;
+	const char *detail = s->errbuf[0] != '\0' ? s->errbuf :
+	    cc != CURLE_OK ? curl_easy_strerror(cc) : NULL;
+	char *line = NULL, *res = NULL;
+	size_t i, len;
+
+	pd_buf_init(&b, ERRMSG_MAX);
+	pd_buf_adds(&b, why);
+	if (reply_is(s, code)) {
+		pd_buf_addf(&b, ": %s", s->reply.data);
+		/* curl_easy_strerror() ("Weird server reply") adds nothing. */
+		if (s->errbuf[0] != '\0')
+			pd_buf_addf(&b, " (%s)", s->errbuf);
+	} else {
+		if (detail != NULL)
+			pd_buf_addf(&b, ": %s", detail);
+		if (code >= 400)
+			pd_buf_addf(&b, " (server reply %ld)", code);
+	}
+	if ((line = pd_buf_detach(&b, &len)) == NULL)
+		goto out;
+	/* One line, whatever libcurl's text holds. */
+	for (i = 0; i < len; i++)
+		if (line[i] == '\r' || line[i] == '\n')
+			line[i] = ' ';
+	res = redact(line, s->password);
+out:
+	free(line);
+	return res;
+}
+
+/*
+ * Makes sure the connection a failed send used is not used again.
+ *
+ * libcurl closes it itself after most failures, but not all: libcurl
+ * 7.88 keeps the connection after a timeout while waiting for the answer
+ * to the final dot, and the next send would then issue MAIL FROM into a
+ * transaction the server is still finishing, and take its late "250" for
+ * the answer.  Shutting the socket down (not closing it: the descriptor
+ * stays libcurl's) makes libcurl's liveness check find it dead before
+ * any reuse, and discard it without a QUIT that could wait for a stalled
+ * server.  CURLINFO_ACTIVESOCKET only names a connection libcurl still
+ * holds, so this never touches a descriptor that is someone else's now.
+ */
+static void
+drop_connection(struct pd_smtp *s)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock) ==
+	    CURLE_OK && sock != CURL_SOCKET_BAD)
+		shutdown(sock, SHUT_RDWR);
+}
+
+/* Turns libcurl's result and the last reply code into our three cases. */
+static enum pd_smtp_result
+classify(CURLcode cc, long code)
+{
+	if (cc == CURLE_OK)
+		return PD_SMTP_SENT;
+	/*
+	 * These come first: a denied login carries 535 and a missing
+	 * STARTTLS may carry a 5xx to the EHLO, but both are ours to fix.
+	 */
+	if (cc == CURLE_LOGIN_DENIED || cc == CURLE_USE_SSL_FAILED)
+		return PD_SMTP_TRANSIENT;
+	/*
+	 * libcurl reports a refused MAIL or RCPT as a send or receive error
+	 * and a refused message (after the final dot) as a weird server
+	 * reply; the reply code tells which refusals are final.  The code is
+	 * reset at every perform, so it belongs to this message.
+	 */
+	if (code >= 500 && code < 600 && !config_reply(code))
+		return PD_SMTP_PERMANENT;
+	return PD_SMTP_TRANSIENT;
+}
+
+enum pd_smtp_result
+pd_smtp_send(struct pd_smtp *s, const char *from,
+    const char *const *rcpt, size_t nrcpt, const char *msg, size_t len,
+    char **errmsg)
+{
+	struct curl_slist *list = NULL, *tmp;
+	enum pd_smtp_result res = PD_SMTP_TRANSIENT;
+	const char *why = NULL;
+	CURLcode cc = CURLE_OK;
+	long code = 0;
+	size_t i;
+
+	if (errmsg != NULL)
+		*errmsg = NULL;
+	s->errbuf[0] = '\0';
+	pd_buf_reset(&s->reply);
+
+	/* Bad arguments will not get better by waiting. */
+	if (!address_ok(from)) {
+		res = PD_SMTP_PERMANENT;
+		why = "bad envelope sender (empty or with a line break)";
+		goto out;
+	}
+	if (nrcpt == 0 || rcpt == NULL || msg == NULL) {
+		res = PD_SMTP_PERMANENT;
+		why = "nothing to send (no recipients or no message)";
+		goto out;
+	}
+	for (i = 0; i < nrcpt; i++) {
+		if (!address_ok(rcpt[i])) {
+			res = PD_SMTP_PERMANENT;
+			why = "bad envelope recipient (empty or with a line "
+			    "break)";
+			goto out;
+		}
+		if ((tmp = curl_slist_append(list, rcpt[i])) == NULL) {
+			why = "out of memory";
+			goto out;
+		}
+		list = tmp;
+	}
+
+	s->msg = msg;
+	s->len = len;
+	s->off = 0;
+	if (curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)len) != CURLE_OK) {
+		why = "out of memory";
+		goto out;
+	}
+	cc = curl_easy_perform(s->curl);
+	if (curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code) !=
+	    CURLE_OK)
+		code = 0;
+	res = classify(cc, code);
+	if (res != PD_SMTP_SENT) {
+		drop_connection(s);
+		why = what(cc, code);
+	}
+out:
+	/* The list dies here; the handle must not keep pointing at it. */
+	if (s->curl != NULL)
+		curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(list);
+	s->msg = NULL;
+	s->len = s->off = 0;
+	if (res != PD_SMTP_SENT && errmsg != NULL)
+		*errmsg = errmsg_make(s, cc, code, why);
+	return res;
+}
