@@ -40,13 +40,23 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+LISTEN ?= 127.0.0.1:8080
+
+# Creates the database from the bundled calendars on first run, then
+# serves it in the foreground (Ctrl-C stops it).  podiumd prints the feed
+# URLs and where the API token is; without smtp_url, mail goes to var/mail.
 run: build
 	@if [ ! -f $(DB) ]; then \
 		echo "podium: creating $(DB) from calendars/*.ics"; \
 		./$(BUILD)/podium --db $(DB) init >/dev/null && \
 		./$(BUILD)/podium --db $(DB) import calendars/*.ics; \
 	fi
-	./$(BUILD)/podium --db $(DB) event list
+	@./$(BUILD)/podium --db $(DB) event list
+	@echo
+	@echo "Subscribe: webcal://$(LISTEN)/calendars/all.ics"
+	@echo "      or:  http://$(LISTEN)/calendars/all.ics"
+	@echo
+	exec ./$(BUILD)/podiumd --db $(DB) --listen $(LISTEN) $(if $(CONFIG),--config $(CONFIG))
 
 check: deps
 	cmake -S . -B $(CHECK_BUILD) -DPODIUM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

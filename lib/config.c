@@ -88,7 +88,8 @@ pd_config_defaults(struct pd_config *cfg)
 	    "SMARTCity Gera <smartcity@example.org>") != PD_OK ||
 	    set_str(&cfg->spool_dir, "var/mail") != PD_OK ||
 	    set_str(&cfg->refresh, "PT1H") != PD_OK ||
-	    set_str(&cfg->key_file, "var/secret.key") != PD_OK) {
+	    set_str(&cfg->key_file, "var/secret.key") != PD_OK ||
+	    set_str(&cfg->api_token_file, "var/api-token") != PD_OK) {
 		pd_config_clear(cfg);
 		return PD_ENOMEM;
 	}

@@ -291,6 +291,7 @@ send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 	char *list, *tok, *save = NULL;
 	size_t n = 0;
 	enum pd_smtp_result res;
+	int rc;
 
 	if (s->cfg->smtp_url == NULL)
 		return spool(s, m, errmsg);
@@ -301,10 +302,12 @@ send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 		o.username = s->cfg->smtp_username;
 		o.password = s->password;
 		o.ca_file = s->cfg->ca_file;
-		o.timeout = s->cfg->timeout;
-		if (pd_smtp_new(&o, &s->smtp) != PD_OK) {
+		o.timeout = 60;
+		if ((rc = pd_smtp_new(&o, &s->smtp)) != PD_OK) {
 			if (errmsg != NULL)
-				*errmsg = strdup("smtp: cannot start libcurl");
+				*errmsg = strdup(rc == PD_EINVAL ?
+				    "smtp_url: not an smtp:// or smtps:// URL" :
+				    "smtp: cannot start libcurl");
 			return PD_SMTP_TRANSIENT;
 		}
 	}
@@ -319,14 +322,71 @@ send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 	return res;
 }
 
+/*
+ * One attempt at a message already marked sending, and its outcome
+ * recorded.  The store failing is the only error returned.
+ */
+static int
+attempt(struct pd_sched *s, struct pd_outbox_msg *m, int64_t now,
+    struct pd_sched_stats *stats, struct pd_error *err)
+{
+	enum pd_smtp_result res;
+	char *why = NULL;
+	int rc;
+
+	res = send_one(s, m, &why);
+	pthread_mutex_lock(s->lock);
+	if (res == PD_SMTP_SENT) {
+		rc = pd_store_outbox_sent(s->st, m->id, now);
+		if (stats != NULL)
+			stats->sent++;
+	} else if (res == PD_SMTP_PERMANENT) {
+		rc = pd_store_outbox_fail(s->st, m->id, PD_OUTBOX_FAILED,
+		    0, why != NULL ? why : "refused");
+		if (stats != NULL)
+			stats->failed++;
+	} else if (now - m->created >= GIVE_UP) {
+		rc = pd_store_outbox_fail(s->st, m->id, PD_OUTBOX_DEAD,
+		    0, why != NULL ? why : "gave up");
+		if (stats != NULL)
+			stats->dead++;
+	} else {
+		rc = pd_store_outbox_fail(s->st, m->id,
+		    PD_OUTBOX_PENDING,
+		    now + pd_sched_backoff(m->attempts + 1),
+		    why != NULL ? why : "temporary failure");
+		if (stats != NULL)
+			stats->retry++;
+	}
+	if (rc != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+	free(why);
+	return rc;
+}
+
+/* Takes the next due message; PD_ENOTFOUND when there is none. */
+static int
+take(struct pd_sched *s, int64_t now, struct pd_outbox_msg *m,
+    struct pd_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(s->lock);
+	pd_store_set_now(s->st, now);
+	rc = pd_store_outbox_take(s->st, now, m);
+	if (rc != PD_OK && rc != PD_ENOTFOUND)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
+	return rc;
+}
+
 int
 pd_sched_deliver(struct pd_sched *s, int64_t now,
     const volatile sig_atomic_t *stop, struct pd_sched_stats *stats,
     struct pd_error *err)
 {
 	struct pd_outbox_msg m;
-	enum pd_smtp_result res;
-	char *why;
 	size_t round;
 	int rc = PD_OK;
 
@@ -334,47 +394,13 @@ pd_sched_deliver(struct pd_sched *s, int64_t now,
 	for (round = 0; round < 1000000; round++) {
 		if (stop != NULL && *stop)
 			break;
-		pthread_mutex_lock(s->lock);
-		pd_store_set_now(s->st, now);
-		rc = pd_store_outbox_take(s->st, now, &m);
-		if (rc != PD_OK && rc != PD_ENOTFOUND)
-			copy_err(err, s->st);
-		pthread_mutex_unlock(s->lock);
-		if (rc == PD_ENOTFOUND) {
+		if ((rc = take(s, now, &m, err)) == PD_ENOTFOUND) {
 			rc = PD_OK;
 			break;
 		}
 		if (rc != PD_OK)
 			break;
-		why = NULL;
-		res = send_one(s, &m, &why);
-		pthread_mutex_lock(s->lock);
-		if (res == PD_SMTP_SENT) {
-			rc = pd_store_outbox_sent(s->st, m.id, now);
-			if (stats != NULL)
-				stats->sent++;
-		} else if (res == PD_SMTP_PERMANENT) {
-			rc = pd_store_outbox_fail(s->st, m.id, PD_OUTBOX_FAILED,
-			    0, why != NULL ? why : "refused");
-			if (stats != NULL)
-				stats->failed++;
-		} else if (now - m.created >= GIVE_UP) {
-			rc = pd_store_outbox_fail(s->st, m.id, PD_OUTBOX_DEAD,
-			    0, why != NULL ? why : "gave up");
-			if (stats != NULL)
-				stats->dead++;
-		} else {
-			rc = pd_store_outbox_fail(s->st, m.id,
-			    PD_OUTBOX_PENDING,
-			    now + pd_sched_backoff(m.attempts + 1),
-			    why != NULL ? why : "temporary failure");
-			if (stats != NULL)
-				stats->retry++;
-		}
-		if (rc != PD_OK)
-			copy_err(err, s->st);
-		pthread_mutex_unlock(s->lock);
-		free(why);
+		rc = attempt(s, &m, now, stats, err);
 		pd_outbox_msg_clear(&m);
 		if (rc != PD_OK)
 			break;
@@ -388,8 +414,9 @@ pd_sched_test(struct pd_sched *s, const char *address, int64_t now,
 {
 	struct pd_person to;
 	struct pd_mail m;
-	struct pd_outbox_msg row;
+	struct pd_outbox_msg row, taken;
 	struct pd_buf key = PD_BUF_INIT;
+	uint32_t nonce = 0;
 	size_t added = 0;
 	int rc;
 
@@ -399,7 +426,15 @@ pd_sched_test(struct pd_sched *s, const char *address, int64_t now,
 	to.email = (char *)(uintptr_t)address;
 	if ((rc = pd_person_validate(&to, err)) != PD_OK)
 		return rc;
-	pd_buf_addf(&key, "test/%s/%lld", address, (long long)now);
+	/*
+	 * Every test is a message of its own (its own Message-ID), even two
+	 * at the same PODIUM_NOW: a repeated key would silently report the
+	 * outcome of the earlier test.
+	 */
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
+		nonce = (uint32_t)getpid();
+	pd_buf_addf(&key, "test/%s/%lld/%08x", address, (long long)now,
+	    (unsigned)nonce);
 	if (pd_buf_failed(&key))
 		return PD_ENOMEM;
 	m.key = key.data;
@@ -407,6 +442,11 @@ pd_sched_test(struct pd_sched *s, const char *address, int64_t now,
 	m.to = &to;
 	if ((rc = to_row(s, &m, now, &row, err)) != PD_OK)
 		goto out;
+	/*
+	 * Due before anything else, so that the one message taken below is
+	 * this one: a test sends the test, not the rest of the backlog.
+	 */
+	row.next_attempt = 0;
 	pthread_mutex_lock(s->lock);
 	pd_store_set_now(s->st, now);
 	rc = pd_store_outbox_add(s->st, &row, 1, &added);
@@ -417,7 +457,11 @@ pd_sched_test(struct pd_sched *s, const char *address, int64_t now,
 	if (rc != PD_OK)
 		goto out;
 	/* The same dispatcher as every other message; then report on it. */
-	if ((rc = pd_sched_deliver(s, now, NULL, NULL, err)) != PD_OK)
+	if ((rc = take(s, now, &taken, err)) == PD_OK) {
+		rc = attempt(s, &taken, now, NULL, err);
+		pd_outbox_msg_clear(&taken);
+	}
+	if (rc != PD_OK)
 		goto out;
 	pthread_mutex_lock(s->lock);
 	if ((rc = pd_store_outbox_get_key(s->st, key.data, out)) != PD_OK)

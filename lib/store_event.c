@@ -467,7 +467,7 @@ write_topics_links(struct pd_store *st, const struct pd_event *ev,
 {
 	sqlite3_stmt *stmt = NULL;
 	char field[48];
-	int64_t tid;
+	int64_t tid = 0;
 	size_t i;
 	int rc = PD_OK;
 

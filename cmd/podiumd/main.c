@@ -115,6 +115,15 @@ load_api_token(const char *path, char **tok, size_t *len)
 	int fd, rc;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		char *dir = strdup(path), *slash;
+
+		/* The folder too (var/ on a first "make run"). */
+		if (dir != NULL && (slash = strrchr(dir, '/')) != NULL &&
+		    slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0700);
+		}
+		free(dir);
 		if (pd_token_new(fresh) != PD_OK)
 			return PD_EIO;
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -396,6 +405,9 @@ main(int argc, char **argv)
 	}
 	pd_log(PD_LOG_INFO, "listening on %s (port %d), database %s",
 	    cfg.listen, pd_http_port(srv), cfg.store_path);
+	if (app.api_token != NULL)
+		pd_log(PD_LOG_INFO, "organizer API: %s/api/ with the bearer "
+		    "token in %s", cfg.base_url, cfg.api_token_file);
 	pthread_mutex_lock(&app.lock);
 	print_feeds(&cfg, app.st);
 	pd_store_revision(app.st, &seen);
