@@ -47,7 +47,7 @@ struct pd_smtp {
 	const char *msg;
 	size_t len;
 	size_t off;
-	struct pd_buf reply;	/* the last reply line of the server */
+	struct pd_buf reply;	/* the send's last 4xx/5xx reply line */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -200,7 +200,10 @@ pd_smtp_free(struct pd_smtp *s)
 {
 	if (s == NULL)
 		return;
-	/* Closes the cached connection too (QUIT, then close). */
+	/*
+	 * Closes the cached connection too: QUIT, whose answer is awaited
+	 * at most CURLOPT_SERVER_RESPONSE_TIMEOUT (the send timeout).
+	 */
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
 	if (s->password != NULL) {
@@ -250,7 +253,8 @@ what(CURLcode cc, long code)
 		return "cannot connect to the SMTP server";
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		return "cannot resolve the SMTP server's name (connect)";
+		return "cannot connect: the SMTP server's name does not "
+		    "resolve";
 	case CURLE_OPERATION_TIMEDOUT:
 		return "SMTP server timed out";
 	case CURLE_USE_SSL_FAILED:
@@ -288,9 +292,10 @@ what(CURLcode cc, long code)
 }
 
 /*
- * Returns msg with every copy of the password replaced by "***".  libcurl does
- * not put credentials in its messages today; this makes sure a future
- * version or an odd server echo cannot leak it into the outbox table.
+ * Returns msg with every copy of the password replaced by "***".
+ * libcurl does not put credentials in its messages today; this makes
+ * sure a future version or an odd server echo cannot leak it into the
+ * outbox table.
  */
 static char *
 redact(const char *msg, const char *password)

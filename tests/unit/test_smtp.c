@@ -655,8 +655,7 @@ smtp_send__starttls_required_and_offered__sends_over_tls(void **state)
 }
 
 static void
-smtp_send__starttls_required_not_offered__transient_nothing_sent(
-    void **state)
+smtp_send__starttls_required_not_offered__transient_unsent(void **state)
 {
 	struct fix *f = *state;
 	struct pd_smtp *s;
@@ -840,7 +839,7 @@ main(void)
 		T(smtp_send__server_421_closes__transient_then_next_sends),
 		T(smtp_send__server_stalls__times_out_transient),
 		T(smtp_send__starttls_required_and_offered__sends_over_tls),
-		T(smtp_send__starttls_required_not_offered__transient_nothing_sent),
+		T(smtp_send__starttls_required_not_offered__transient_unsent),
 		T(smtp_send__starttls_untrusted_certificate__transient_tls),
 		T(smtp_send__server_requires_tls_client_plain__transient),
 		T(smtp_send__starttls_try__uses_tls_when_offered),
