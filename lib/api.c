@@ -75,6 +75,8 @@ static const struct route routes[] = {
 	{ "DELETE", "attendances/*", pd_api_attendance_delete, BODY_NONE },
 	{ "GET", "groups", pd_api_groups_list, BODY_NONE },
 	{ "GET", "topics", pd_api_topics_list, BODY_NONE },
+	{ "GET", "outbox", pd_api_outbox_list, BODY_NONE },
+	{ "POST", "outbox/*/retry", pd_api_outbox_retry, BODY_OPT },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -118,6 +118,8 @@ int pd_api_talk_delete(struct pd_api_ctx *c);
 int pd_api_talk_confirm(struct pd_api_ctx *c);
 int pd_api_talk_decline(struct pd_api_ctx *c);
 int pd_api_attendances_create(struct pd_api_ctx *c);
+int pd_api_outbox_list(struct pd_api_ctx *c);
+int pd_api_outbox_retry(struct pd_api_ctx *c);
 int pd_api_attendance_delete(struct pd_api_ctx *c);
 int pd_api_people_list(struct pd_api_ctx *c);
 int pd_api_people_create(struct pd_api_ctx *c);

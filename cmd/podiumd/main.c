@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -398,6 +399,18 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/*
+	 * Each connection is a descriptor: the usual soft limit of 1024
+	 * would let max_connections idle clients starve everyone else.
+	 */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	if (pd_http_start(&app, &srv, &err) != PD_OK) {
 		pd_log(PD_LOG_ERROR, "http: %s", err.msg);
 		status = EX_UNAVAILABLE;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "podium/http.h"
+#include "podium/outbox.h"
 #include "podium/store.h"
 
 #define TOKEN "secret-token"
@@ -1125,6 +1126,46 @@ api_all_routes__junk__never_answers_5xx(void **state)
 			}
 }
 
+static void
+api_outbox__failed_message__is_listed_and_retried(void **state)
+{
+	struct fx *f = *state;
+	struct pd_outbox_msg m;
+	char pbuf[64];
+	size_t added = 0;
+	int64_t id;
+
+	memset(&m, 0, sizeof(m));
+	m.key = "test/a@example.org/1";
+	m.kind = "test";
+	m.mail_from = "smartcity@example.org";
+	m.rcpt = "a@example.org";
+	m.subject = "Test";
+	m.message = "Subject: Test\r\n\r\nHallo\r\n";
+	m.len = strlen(m.message);
+	m.next_attempt = NOW;
+	assert_int_equal(pd_store_outbox_add(f->app.st, &m, 1, &added), PD_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(get(f, "/api/outbox"), 200);
+	assert_int_equal(json_array_size(f->json), 1);
+	id = jint(json_array_get(f->json, 0), "id");
+	assert_int_equal(pd_store_outbox_fail(f->app.st, id, PD_OUTBOX_FAILED, 0,
+	    "550 no such user"), PD_OK);
+	assert_int_equal(send_full(f, "GET", "/api/outbox", "state=failed",
+	    "Bearer " TOKEN, NULL, NULL, 0), 200);
+	assert_int_equal(json_array_size(f->json), 1);
+	assert_string_equal(jstr(json_array_get(f->json, 0), "last_error"),
+	    "550 no such user");
+	assert_int_equal(send_full(f, "GET", "/api/outbox", "state=lost",
+	    "Bearer " TOKEN, NULL, NULL, 0), 400);
+	assert_field(f, "state");
+	assert_int_equal(send_json(f, "POST", PATH("/api/outbox/%lld/retry",
+	    (long long)id), NULL), 200);
+	assert_string_equal(jstr(f->json, "state"), "pending");
+	assert_int_equal(send_json(f, "POST", "/api/outbox/999/retry", NULL),
+	    404);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1173,6 +1214,7 @@ main(void)
 		T(api_groups_and_topics_get__list_what_events_use),
 		T(api_reads__change_nothing__and_call_no_change_hook),
 		T(api_all_routes__junk__never_answers_5xx),
+		T(api_outbox__failed_message__is_listed_and_retried),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
