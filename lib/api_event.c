@@ -51,14 +51,10 @@ static const struct pd_api_field create_fields[] = {
 	{ "uid", PD_API_STR },
 };
 
-/*
- * pd_store_event_update() rewrites the event's row but not its topics
- * and links, so PATCH refuses them rather than drop them silently; they
- * become writable here once the store writes them.
- */
 static const struct pd_api_field patch_fields[] = {
 	EVENT_FIELDS,
-	{ "topics", PD_API_RO }, { "links", PD_API_RO },
+	{ "topics", PD_API_STRV | PD_API_NULL },
+	{ "links", PD_API_STRV | PD_API_NULL },
 	{ "id", PD_API_RO }, { "uid", PD_API_RO }, { "sequence", PD_API_RO },
 	{ "start_utc", PD_API_RO }, { "end_utc", PD_API_RO },
 	{ "created", PD_API_RO }, { "updated", PD_API_RO },

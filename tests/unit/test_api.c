@@ -607,7 +607,7 @@ api_events_patch__fields__change_and_place_bumps_sequence(void **state)
 {
 	struct fx *f = *state;
 	char pbuf[64];
-	json_int_t id = add_event(f);
+	json_int_t id = add_event(f), seq;
 
 	assert_int_equal(send_json(f, "PATCH", PATH("/api/events/%lld",
 	    (long long)id), "{\"title\": \"Neuer Titel\"}"), 200);
@@ -627,7 +627,16 @@ api_events_patch__fields__change_and_place_bumps_sequence(void **state)
 	    (long long)id), "{\"location\": null, \"group\": null}"), 200);
 	assert_true(json_is_null(json_object_get(f->json, "location")));
 	assert_true(json_is_null(json_object_get(f->json, "group")));
-	assert_int_equal(f->changes, 5);
+	seq = jint(f->json, "sequence");
+	assert_int_equal(send_json(f, "PATCH", PATH("/api/events/%lld",
+	    (long long)id), "{\"topics\": [\"Smarte Mobilität\"], "
+	    "\"links\": [\"https://www.menti.com/jdaf7vgw6k\"]}"), 200);
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(f->json, "topics"), 0)), "Smarte Mobilität");
+	assert_int_equal(json_array_size(json_object_get(f->json, "links")), 1);
+	/* Topics and links are not time, place or status: no new SEQUENCE. */
+	assert_int_equal(jint(f->json, "sequence"), seq);
+	assert_int_equal(f->changes, 6);
 }
 
 static void
@@ -640,9 +649,8 @@ api_events_patch__bad_data__returns_400_and_changes_nothing(void **state)
 	assert_int_equal(send_json(f, "PATCH", PATH("/api/events/%lld",
 	    (long long)id), "{\"sequence\": 7}"), 400);
 	assert_field(f, "sequence");
-	/* The store's update does not write topics (yet): refused, not lost. */
 	assert_int_equal(send_json(f, "PATCH", PATH("/api/events/%lld",
-	    (long long)id), "{\"topics\": []}"), 400);
+	    (long long)id), "{\"topics\": [\"ok\", 7]}"), 400);
 	assert_field(f, "topics");
 	assert_int_equal(send_json(f, "PATCH", PATH("/api/events/%lld",
 	    (long long)id), "{\"start\": \"2021-13-01 10:00\"}"), 400);
