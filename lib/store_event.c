@@ -1539,11 +1539,20 @@ pd_store_event_update(struct pd_store *st, const struct pd_event *ev)
 	if ((rc = resolve_by_id(st, NULL, &ev->organizer, "organizer", 1,
 	    &oid)) != PD_OK)
 		goto out;
-	/* Own fields only: the row is rewritten, its parts stay. */
+	/*
+	 * The row, its topics and links are rewritten from ev; agenda, talks
+	 * and attendances stay (they have their own calls).
+	 */
 	row = *ev;
 	row.uid = old->uid;
-	rc = write_row(st, &row, ev->id, old->sequence + (changed ? 1 : 0),
-	    old->created, st->now, gid, oid, &id);
+	if ((rc = write_row(st, &row, ev->id, old->sequence + (changed ? 1 : 0),
+	    old->created, st->now, gid, oid, &id)) != PD_OK ||
+	    (rc = exec_id(st, "DELETE FROM event_topic WHERE event_id = ?1",
+	    ev->id)) != PD_OK ||
+	    (rc = exec_id(st, "DELETE FROM event_link WHERE event_id = ?1",
+	    ev->id)) != PD_OK)
+		goto out;
+	rc = write_topics_links(st, ev, ev->id);
 out:
 	pd_event_free(old);
 	return pd_st_end(st, rc);

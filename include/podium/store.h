@@ -98,8 +98,10 @@ int pd_store_event_move(struct pd_store *st, int64_t id, const char *start,
 /* Sets STATUS:CANCELLED and bumps SEQUENCE (no-op when cancelled). */
 int pd_store_event_cancel(struct pd_store *st, int64_t id);
 /*
- * Rewrites the event's own fields (not its parts) from ev, found by
- * ev->id; SEQUENCE goes up when time, place or status changed.
+ * Rewrites the event's own fields, topics and links from ev, found by
+ * ev->id (agenda, talks and attendances stay); SEQUENCE goes up when
+ * time, place or status changed.  Load ev with pd_store_event_get so that
+ * topics and links you do not mean to change are kept.
  */
 int pd_store_event_update(struct pd_store *st, const struct pd_event *ev);
 int pd_store_event_delete(struct pd_store *st, int64_t id);
