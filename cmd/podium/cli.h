@@ -119,7 +119,12 @@ int cmd_topic_list(struct cli *, int, char **);
 int cmd_talk_add(struct cli *, int, char **);
 int cmd_talk_confirm(struct cli *, int, char **);
 int cmd_talk_decline(struct cli *, int, char **);
+int cmd_talk_link(struct cli *, int, char **);
 int cmd_attend(struct cli *, int, char **);
 int cmd_feed_url(struct cli *, int, char **);
+int cmd_feed_revoke(struct cli *, int, char **);
+int cmd_mail_list(struct cli *, int, char **);
+int cmd_mail_retry(struct cli *, int, char **);
+int cmd_mail_test(struct cli *, int, char **);
 
 #endif

@@ -4,8 +4,9 @@
  *
  * A personal feed URL holds a secret token; the store keeps only its
  * hash, so the token is printed exactly once, when it is made.  Making a
- * new one replaces the hash and so revokes the URL printed before.
- * "feed revoke" is not here yet.
+ * new one replaces the hash and so revokes the URL printed before;
+ * "feed revoke" clears the hash, so no token at all opens the feed until
+ * "feed url" makes a new one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,35 @@ cmd_feed_url(struct cli *c, int argc, char **argv)
 		printf("%s\n%s\n", http, webcal);
 	free(http);
 	free(webcal);
+	pd_person_clear(&p);
+	return EX_OK;
+}
+
+int
+cmd_feed_revoke(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTS };
+	struct pd_person p;
+	int rc;
+
+	while (cli_getopt(c, argc, argv, "", opts) != -1)
+		;
+	if (argc - optind != 1)
+		cli_usage_error(c, argc - optind < 1 ? "PERSON is missing" :
+		    "one PERSON at a time (quote a name with blanks)");
+	memset(&p, 0, sizeof(p));
+	cli_person_find(c, argv[optind], "person", &p);
+	/* NULL: no hash at all, which no token can ever match. */
+	if ((rc = pd_store_feed_token_set(cli_store(c), p.id, NULL)) !=
+	    PD_OK) {
+		pd_person_clear(&p);
+		cli_store_error(c, rc, "person");
+	}
+	if (c->json)
+		out_json(json_pack("{s:o, s:b}", "person", json_person(&p),
+		    "revoked", 1));
+	else
+		printf("revoked the feed URL of %s\n", p.name);
 	pd_person_clear(&p);
 	return EX_OK;
 }

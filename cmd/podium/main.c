@@ -97,6 +97,14 @@ static const struct cmd_entry cmds[] = {
 	  cmd_talk_confirm },
 	{ "talk", "decline", "TALK", "Marks a talk declined.",
 	  cmd_talk_decline },
+	{ "talk", "link", "[--key-file FILE] TALK",
+	  "Prints the speaker's answer page (accept or decline), the link the\n"
+	  "speaker request mail carries.  It is signed with the daemon's key\n"
+	  "and works until a day after the event.\n"
+	  "  --key-file FILE  the key ([secrets] key_file of podiumd); default\n"
+	  "                   $PODIUM_KEY_FILE or var/secret.key, made 0600\n"
+	  "                   when missing.  Base URL from $PODIUM_BASE_URL.",
+	  cmd_talk_link },
 	{ "attend", NULL,
 	  "EVENT PERSON [--role chair|speaker|participant|optional]\n"
 	  "    [--status needs-action|accepted|declined|tentative|delegated]\n"
@@ -108,6 +116,25 @@ static const struct cmd_entry cmds[] = {
 	  "Prints a new private feed URL for the person.  Every call makes a\n"
 	  "new secret token and revokes the one printed before: the old URL\n"
 	  "stops working.  Base URL from $PODIUM_BASE_URL.", cmd_feed_url },
+	{ "feed", "revoke", "PERSON",
+	  "Revokes the person's private feed URL: the old URL stops working\n"
+	  "(404) and none works until 'feed url' makes a new one.",
+	  cmd_feed_revoke },
+	{ "mail", "list", "[--state pending|sending|sent|failed|dead]",
+	  "Lists the outbox, newest first: id, state, kind, recipients,\n"
+	  "attempts, next attempt (UTC), subject and the last error.",
+	  cmd_mail_list },
+	{ "mail", "retry", "ID",
+	  "Puts a failed or dead message back to pending, due now; podiumd\n"
+	  "sends it on its next pass.", cmd_mail_retry },
+	{ "mail", "test", "--config FILE ADDRESS",
+	  "Sends one test message to ADDRESS through exactly the path real\n"
+	  "mail takes (outbox, then SMTP or the spool folder), with the [mail]\n"
+	  "settings of podiumd's config FILE, and prints the outcome.\n"
+	  "Exit status 0 when it was sent, 69 when the server was unavailable\n"
+	  "or answered \"try later\", 65 when it refused the message for good.\n"
+	  "  --config FILE  podiumd's INI file (required)",
+	  cmd_mail_test },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

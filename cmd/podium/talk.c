@@ -1,16 +1,24 @@
 /*
- * podium talk add | confirm | decline
+ * podium talk add | confirm | decline | link
  *
  * A talk is a speaker asked to speak at an event: requested (perhaps via
  * an intermediary, perhaps as the alternative to another talk), then
  * confirmed or declined.  Which mails follow is the scheduler's business;
  * it looks at the state this file writes.
+ *
+ * "talk link" prints the answer page a speaker gets by mail.  The link is
+ * signed, not stored (answer.h), so the CLI needs the daemon's key: it
+ * reads the same file the daemon does, [secrets] key_file, whose default
+ * both share; there is no config file for the CLI, hence --key-file and
+ * $PODIUM_KEY_FILE.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "podium/answer.h"
 #include "podium/model.h"
 #include "podium/store.h"
 
@@ -153,4 +161,74 @@ int
 cmd_talk_decline(struct cli *c, int argc, char **argv)
 {
 	return set_status(c, argc, argv, PD_TALK_DECLINED, "declined");
+}
+
+/* The daemon's default [secrets] key_file, so that both sign alike. */
+#define DEFAULT_KEY_FILE "var/secret.key"
+
+int
+cmd_talk_link(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key-file", required_argument, NULL, 'k' },
+		CLI_COMMON_OPTS
+	};
+	unsigned char key[PD_ANSWER_KEY_LEN];
+	struct pd_error err = { 0, NULL, NULL };
+	const char *key_file, *env;
+	struct pd_event *ev;
+	struct pd_talk t;
+	char idbuf[24], *tok = NULL, *link = NULL;
+	int64_t event_id, expiry;
+	int ch, rc;
+
+	env = getenv("PODIUM_KEY_FILE");
+	key_file = env != NULL && *env != '\0' ? env : DEFAULT_KEY_FILE;
+	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1) {
+		if (ch == 'k')
+			key_file = optarg;
+	}
+	if (argc - optind != 1)
+		cli_usage_error(c, argc - optind < 1 ? "TALK is missing" :
+		    "one TALK at a time");
+	memset(&t, 0, sizeof(t));
+	talk_get(c, argv[optind], "talk", &t, &event_id);
+	if (t.speaker.id <= 0) {
+		pd_talk_clear(&t);
+		cli_data_error("speaker", "talk %s has no speaker",
+		    argv[optind]);
+	}
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, event_id);
+	ev = cli_event_get(c, idbuf);
+	if ((rc = pd_answer_key_load(key_file, key, &err)) != PD_OK) {
+		pd_talk_clear(&t);
+		pd_event_free(ev);
+		cli_error_exit(rc, &err, "key-file");
+	}
+	if ((rc = pd_answer_expiry(ev, cli_now(), &expiry)) != PD_OK ||
+	    (rc = pd_answer_token_make(key, t.id, t.speaker.id, expiry,
+	    &tok)) != PD_OK ||
+	    (rc = pd_answer_link(c->base_url, tok, &link)) != PD_OK) {
+		explicit_bzero(key, sizeof(key));
+		pd_talk_clear(&t);
+		pd_event_free(ev);
+		free(tok);
+		cli_fatal(cli_exit_status(rc), "talk %s: cannot make the "
+		    "link: %s", argv[optind], pd_strerror(rc));
+	}
+	explicit_bzero(key, sizeof(key));
+	if (c->json) {
+		json_t *o = json_talk(&t);
+
+		json_object_set_new(o, "event_id", json_integer(event_id));
+		json_object_set_new(o, "url", json_string(link));
+		json_object_set_new(o, "expires", json_integer(expiry));
+		out_json(o);
+	} else
+		printf("%s\n", link);
+	free(tok);
+	free(link);
+	pd_talk_clear(&t);
+	pd_event_free(ev);
+	return EX_OK;
 }
