@@ -43,6 +43,7 @@ struct rctx {
 	struct pd_buf out;	/* the calendar text */
 	struct pd_buf tmp;	/* scratch: descriptions, addresses */
 	struct pd_buf addr;	/* scratch: one cal-address */
+	struct pd_buf line;	/* scratch: one ATTENDEE line (line_*()) */
 };
 
 /* ---- people --------------------------------------------------------- */
@@ -260,6 +261,12 @@ param_text(struct pd_buf *b, const char *s)
 {
 	const char *p;
 
+	/* Nearly every value is clean: hand it back without a copy. */
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			break;
+	if (*p == '\0')
+		return pd_buf_failed(b) ? NULL : s;
 	pd_buf_reset(b);
 	for (p = s; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -440,27 +447,32 @@ u8len(unsigned char b)
 /*
  * Appends one unfolded content line (without its CRLF), folded at 75
  * octets: the first line holds up to 75, each continuation a space and up
- * to 74, and a multi-byte character always stays on one line.
+ * to 74, and a multi-byte character always stays on one line.  Each
+ * folded piece is appended at once; only lines longer than a piece are
+ * walked character by character, to find where the piece ends.
  */
 static void
 fold_line(struct pd_buf *out, const char *s, size_t n)
 {
-	size_t room = FOLD, used = 0, k;
+	size_t room = FOLD, used, k;
 
-	while (n > 0) {
-		k = u8len((unsigned char)*s);
-		if (k > n)
-			k = n;
-		if (used + k > room) {
-			pd_buf_add(out, "\r\n ", 3);
-			room = FOLD - 1;
-			used = 0;
+	while (n > room) {
+		for (used = 0; used < n; used += k) {
+			k = u8len((unsigned char)s[used]);
+			if (k > n - used)
+				k = n - used;
+			if (used + k > room)
+				break;
 		}
-		pd_buf_add(out, s, k);
-		used += k;
-		s += k;
-		n -= k;
+		pd_buf_add(out, s, used);
+		s += used;
+		n -= used;
+		if (n == 0)
+			break;
+		pd_buf_add(out, "\r\n ", 3);
+		room = FOLD - 1;
 	}
+	pd_buf_add(out, s, n);
 	pd_buf_add(out, "\r\n", 2);
 }
 
@@ -476,25 +488,33 @@ static int
 emit(struct rctx *c, const char *s, int flags)
 {
 	struct pd_buf *line = &c->tmp;
-	const char *p = s, *eol;
-	size_t n;
+	const char *p = s, *eol, *text;
+	size_t n, len;
 	int first = 1;
 
 	pd_buf_reset(line);
 	while (*p != '\0') {
 		eol = strchr(p, '\n');
 		n = eol != NULL ? (size_t)(eol - p) : strlen(p);
-		pd_buf_add(line, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
+		text = p;
+		len = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
 		p = eol != NULL ? eol + 1 : p + n;
 		if (*p == ' ' || *p == '\t') {	/* a continuation */
+			pd_buf_add(line, text, len);
 			p++;
 			continue;
+		}
+		/* A line libical did not fold is refolded straight from s. */
+		if (line->len > 0) {
+			pd_buf_add(line, text, len);
+			text = line->data;
+			len = line->len;
 		}
 		if (pd_buf_failed(line))
 			return line->err;
 		if (!(first && (flags & EMIT_NO_BEGIN)) &&
-		    !(*p == '\0' && (flags & EMIT_NO_END)) && line->len > 0)
-			fold_line(&c->out, line->data, line->len);
+		    !(*p == '\0' && (flags & EMIT_NO_END)) && len > 0)
+			fold_line(&c->out, text, len);
 		first = 0;
 		pd_buf_reset(line);
 	}
@@ -1122,6 +1142,241 @@ add_attendance(struct rctx *c, icalcomponent *comp,
 	return rc;
 }
 
+/* ---- ATTENDEE lines without libical --------------------------------- */
+
+/*
+ * ATTENDEE properties are most of a feed's bytes, and building them with
+ * libical, serializing them and freeing them again was most of the time
+ * a feed took to render.  They are written here directly instead, byte
+ * for byte as libical 3 writes them: the parameters in the order
+ * add_attendance() and add_speaker() add them, a parameter value in
+ * double quotes when it holds ';', ':' or ',', the cal-address as it is.
+ *
+ * Only values made of printable ASCII and well-formed UTF-8 take this
+ * path.  libical rewrites some other bytes in parameters ('"' as ^',
+ * DEL and stray bytes as spaces, an empty value as ""), so a property
+ * with any of those is still built and serialized by libical, through
+ * add_attendance() or add_speaker(): the output is the same either way,
+ * the fast path is only the common case done without the detour.
+ */
+
+/*
+ * Nonzero when s is not empty and holds only printable ASCII and
+ * well-formed UTF-8 (and no '"' in a parameter value); *special is set
+ * when it holds a character that makes libical quote a parameter.
+ */
+static int
+plain(const char *s, int in_param, int *special)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char lo, hi;
+	size_t k, i;
+
+	*special = 0;
+	if (*p == '\0')
+		return 0;
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f || (in_param && *p == '"'))
+				return 0;
+			if (*p == ';' || *p == ':' || *p == ',')
+				*special = 1;
+			p++;
+			continue;
+		}
+		/* RFC 3629: no overlong forms, no surrogates, <= U+10FFFF. */
+		lo = 0x80;
+		hi = 0xbf;
+		if (*p >= 0xc2 && *p <= 0xdf)
+			k = 1;
+		else if (*p >= 0xe0 && *p <= 0xef) {
+			k = 2;
+			if (*p == 0xe0)
+				lo = 0xa0;
+			else if (*p == 0xed)
+				hi = 0x9f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			k = 3;
+			if (*p == 0xf0)
+				lo = 0x90;
+			else if (*p == 0xf4)
+				hi = 0x8f;
+		} else
+			return 0;
+		if (p[1] < lo || p[1] > hi)
+			return 0;
+		for (i = 2; i <= k; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+/* Appends ";NAME=value" as libical writes it; 0 when value is not plain. */
+static int
+put_param(struct pd_buf *b, const char *name, const char *v)
+{
+	int special;
+
+	if (!plain(v, 1, &special))
+		return 0;
+	pd_buf_add(b, ";", 1);
+	pd_buf_adds(b, name);
+	pd_buf_add(b, special ? "=\"" : "=", special ? 2 : 1);
+	pd_buf_adds(b, v);
+	if (special)
+		pd_buf_add(b, "\"", 1);
+	return 1;
+}
+
+/* Appends ";NAME=VALUE" for one of libical's enumerated values. */
+static void
+put_enum(struct pd_buf *b, const char *name, int e)
+{
+	pd_buf_add(b, ";", 1);
+	pd_buf_adds(b, name);
+	pd_buf_add(b, "=", 1);
+	pd_buf_adds(b, icalparameter_enum_to_string(e));
+}
+
+/* Appends ":" and the cal-address, folds and writes the line. */
+static int
+put_line(struct rctx *c, const char *addr, int *done)
+{
+	struct pd_buf *b = &c->line;
+	int special;
+
+	if (!plain(addr, 0, &special))
+		return PD_OK;
+	pd_buf_add(b, ":", 1);
+	pd_buf_adds(b, addr);
+	if (pd_buf_failed(b))
+		return b->err;
+	fold_line(&c->out, b->data, b->len);
+	*done = 1;
+	return pd_buf_failed(&c->out) ? c->out.err : PD_OK;
+}
+
+/* add_attendance() as a line; *done stays 0 when libical must do it. */
+static int
+line_attendance(struct rctx *c, const struct pd_attendance *a, int *done)
+{
+	struct pd_buf *b = &c->line;
+	const char *v;
+	int delegated = a->status == PD_PART_DELEGATED &&
+	    a->delegate != NULL && *a->delegate != '\0';
+
+	*done = 0;
+	pd_buf_reset(b);
+	pd_buf_adds(b, "ATTENDEE");
+	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
+	put_enum(b, "ROLE", att_role(a->role));
+	put_enum(b, "PARTSTAT", att_partstat(a->status));
+	if (c->opts->imip)
+		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
+	if (delegated) {
+		if ((v = delegate_uri(&c->tmp, a->delegate)) == NULL)
+			return PD_ENOMEM;
+		if (!put_param(b, "DELEGATED-TO", v))
+			return PD_OK;
+	}
+	if (a->person.name != NULL && *a->person.name != '\0') {
+		if ((v = param_text(&c->tmp, a->person.name)) == NULL)
+			return PD_ENOMEM;
+		if (!put_param(b, "CN", v))
+			return PD_OK;
+	}
+	if ((v = param_text(&c->tmp, pd_role_name(a->role))) == NULL)
+		return PD_ENOMEM;
+	if (!put_param(b, "X-PODIUM-ROLE", v))
+		return PD_OK;
+	if (delegated) {
+		if ((v = param_text(&c->tmp, a->delegate)) == NULL)
+			return PD_ENOMEM;
+		if (!put_param(b, "X-PODIUM-DELEGATE", v))
+			return PD_OK;
+	}
+	if ((v = cal_address(c, &a->person)) == NULL)
+		return PD_ENOMEM;
+	return put_line(c, v, done);
+}
+
+/* add_speaker() as a line; *done stays 0 when libical must do it. */
+static int
+line_speaker(struct rctx *c, const struct pd_talk *t, int *done)
+{
+	struct pd_buf *b = &c->line;
+	const char *v;
+
+	*done = 0;
+	pd_buf_reset(b);
+	pd_buf_adds(b, "ATTENDEE");
+	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
+	put_enum(b, "ROLE", ICAL_ROLE_REQPARTICIPANT);
+	put_enum(b, "PARTSTAT", talk_partstat(t->status));
+	if (c->opts->imip)
+		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
+	if (t->speaker.name != NULL && *t->speaker.name != '\0') {
+		if ((v = param_text(&c->tmp, t->speaker.name)) == NULL)
+			return PD_ENOMEM;
+		if (!put_param(b, "CN", v))
+			return PD_OK;
+	}
+	if (has_person(&t->via)) {
+		/* add_speaker() gives SENT-BY to libical unfiltered. */
+		if ((v = cal_address(c, &t->via)) == NULL)
+			return PD_ENOMEM;
+		if (!put_param(b, "SENT-BY", v))
+			return PD_OK;
+	}
+	if ((v = param_text(&c->tmp, t->uid != NULL ? t->uid : "")) == NULL)
+		return PD_ENOMEM;
+	if (!put_param(b, "X-PODIUM-TALK", v))
+		return PD_OK;
+	if ((v = cal_address(c, &t->speaker)) == NULL)
+		return PD_ENOMEM;
+	return put_line(c, v, done);
+}
+
+/* Writes what add_attendance() adds, the fast way when it can. */
+static int
+put_attendance(struct rctx *c, const struct pd_attendance *a)
+{
+	icalcomponent *holder;
+	int done, rc;
+
+	if (imip_skip(c, &a->person))
+		return PD_OK;
+	if ((rc = line_attendance(c, a, &done)) != PD_OK || done)
+		return rc;
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
+		return PD_ENOMEM;
+	if ((rc = add_attendance(c, holder, a)) == PD_OK)
+		rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
+/* Writes what add_speaker() adds, the fast way when it can. */
+static int
+put_speaker(struct rctx *c, const struct pd_talk *t)
+{
+	icalcomponent *holder;
+	int done, rc;
+
+	if (!has_person(&t->speaker) || imip_skip(c, &t->speaker))
+		return PD_OK;
+	if ((rc = line_speaker(c, t, &done)) != PD_OK || done)
+		return rc;
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
+		return PD_ENOMEM;
+	if ((rc = add_speaker(c, holder, t)) == PD_OK)
+		rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
 static int
 add_talk_prop(struct rctx *c, icalcomponent *comp, const struct pd_talk *t)
 {
@@ -1276,9 +1531,10 @@ emit_talk_event(struct rctx *c, const struct pd_event *ev,
 	icalcomponent_add_property(ve, p);
 	if (add_xprop(ve, "X-PODIUM-KIND", "talk") != PD_OK)
 		goto out;
-	if ((rc = add_speaker(c, ve, t)) != PD_OK)
+	if ((rc = emit_comp(c, ve, EMIT_NO_END)) != PD_OK ||
+	    (rc = put_speaker(c, t)) != PD_OK)
 		goto out;
-	rc = emit_comp(c, ve, 0);
+	rc = pd_buf_adds(&c->out, "END:VEVENT\r\n");
 out:
 	icalcomponent_free(ve);
 	return rc;
@@ -1397,17 +1653,20 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 	for (i = 0; i < ev->ntalks; i++)
 		if ((rc = add_talk_prop(c, ve, &ev->talks[i])) != PD_OK)
 			goto out;
+	/* The ATTENDEEs come last and are written as lines (see plain()). */
+	if ((rc = emit_comp(c, ve, EMIT_NO_END)) != PD_OK)
+		goto out;
 	for (i = 0; i < ev->nattendances; i++)
-		if ((rc = add_attendance(c, ve, &ev->attendances[i])) != PD_OK)
+		if ((rc = put_attendance(c, &ev->attendances[i])) != PD_OK)
 			goto out;
 	for (i = 0; i < ev->ntalks; i++) {
 		/* An addressee who also attends is an ATTENDEE once. */
 		if (c->opts->imip && attends(ev, c->opts->imip_person_id))
 			break;
-		if ((rc = add_speaker(c, ve, &ev->talks[i])) != PD_OK)
+		if ((rc = put_speaker(c, &ev->talks[i])) != PD_OK)
 			goto out;
 	}
-	if ((rc = emit_comp(c, ve, 0)) != PD_OK)
+	if ((rc = pd_buf_adds(&c->out, "END:VEVENT\r\n")) != PD_OK)
 		goto out;
 	for (i = 0; i < ev->ntalks && !c->opts->imip; i++) {
 		const struct pd_talk *t = &ev->talks[i];
@@ -1506,6 +1765,7 @@ pd_ical_render(const struct pd_calendar *cal,
 	pd_buf_init(&c.out, 0);
 	pd_buf_init(&c.tmp, 0);
 	pd_buf_init(&c.addr, 0);
+	pd_buf_init(&c.line, 0);
 	if ((rc = emit_head(&c, cal)) != PD_OK ||
 	    (rc = emit_people(&c, cal)) != PD_OK ||
 	    (rc = emit_members(&c, cal)) != PD_OK ||
@@ -1530,5 +1790,6 @@ out:
 	pd_buf_free(&c.out);
 	pd_buf_free(&c.tmp);
 	pd_buf_free(&c.addr);
+	pd_buf_free(&c.line);
 	return rc;
 }

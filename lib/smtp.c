@@ -169,6 +169,14 @@ pd_smtp_new(const struct pd_smtp_opts *opts, struct pd_smtp **out)
 	    curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	    /*
+	     * The smallest upload buffer: messages come from memory, and
+	     * the default 64 KiB (plus SMTP's 128 KiB scratch) is taken and
+	     * given back per message, which made glibc shrink and grow the
+	     * heap around every send (bench/mail: 900 -> 1,900 msg/s).
+	     */
+	    curl_easy_setopt(s->curl, CURLOPT_UPLOAD_BUFFERSIZE, 16384L) !=
+	    CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, read_cb) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_READDATA, s) != CURLE_OK ||

@@ -1,0 +1,78 @@
+#!/bin/bash
+# bench/render.sh: rendering a 10,000-event calendar, podium against
+# python3-icalendar, in the same run on the same machine.
+#
+# Builds a Release libpodium in build-bench/ and bench/render.c against it,
+# renders the generated calendar with pd_ical_render() (best of 3), then
+# lets bench/render_py.py build and serialize the same calendar from the
+# same data with Debian's python3-icalendar (best of 3).  Prints both
+# times (wall clock and CPU), the ratio python/podium and the goal (>= 20),
+# and checks that both outputs hold the same property lines.
+#
+# Environment: RENDER_EVENTS (10000), RENDER_REPEATS (3), BENCH_BUILD
+# (build-bench).  On a busy machine python stops repeating after 75 s.  A bench is not a test: this script exits 0 whatever the
+# figures; it prints "RESULT ..." lines that bench/run.sh gathers.
+set -u
+cd "$(dirname "$0")/.."
+
+EVENTS=${RENDER_EVENTS:-10000}
+REPEATS=${RENDER_REPEATS:-3}
+BUILD=${BENCH_BUILD:-build-bench}
+PY=/usr/bin/python3	# Debian's python: the one python3-icalendar is for
+PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0"
+
+skip() {
+	echo "render: skipped: $*"
+	echo "RESULT render python-icalendar/podium - 20 skipped"
+	exit 0
+}
+
+tmp=$(mktemp -d /tmp/podium-bench-render.XXXXXX) || skip "no temp dir"
+trap 'rm -rf "$tmp"' EXIT
+
+# Release build of the library only.  -Wno-error=maybe-uninitialized:
+# gcc 12 at -O3 warns about store code that -O2 builds find clean, and a
+# warning must not keep the bench from running.
+if ! { cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_FLAGS="-Wno-error=maybe-uninitialized" >"$tmp/cmake.log" 2>&1 &&
+    cmake --build "$BUILD" -j2 --target podium_lib >>"$tmp/cmake.log" 2>&1; }; then
+	tail -20 "$tmp/cmake.log"
+	skip "libpodium did not build"
+fi
+if ! gcc -O2 -D_GNU_SOURCE -Wall -Wextra -Iinclude -o "$BUILD/bench-render" \
+    bench/render.c "$BUILD/libpodium.a" $(pkg-config --cflags --libs $PKGS) \
+    -lpthread; then
+	skip "bench/render.c did not build"
+fi
+$PY -c 'import icalendar, pytz' 2>/dev/null ||
+	skip "python3-icalendar missing (apt-get install python3-icalendar)"
+
+# key=value line -> value of key
+field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+echo "render: $EVENTS events, best of $REPEATS, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+pod=$("$BUILD/bench-render" -n "$EVENTS" -r "$REPEATS" -o "$tmp/podium.ics" \
+    -j "$tmp/calendar.json") || skip "podium render failed"
+py_out=$($PY bench/render_py.py "$tmp/calendar.json" -r "$REPEATS" \
+    -o "$tmp/python.ics" --compare "$tmp/podium.ics") ||
+	skip "python render failed"
+py=$(head -1 <<<"$py_out")
+same=$(sed -n 2p <<<"$py_out")
+
+pw=$(field "$pod" wall); pc=$(field "$pod" cpu)
+yw=$(field "$py" wall); yc=$(field "$py" cpu)
+rw=$(awk -v a="$yw" -v b="$pw" 'BEGIN { printf "%.1f", a / b }')
+rc=$(awk -v a="$yc" -v b="$pc" 'BEGIN { printf "%.1f", a / b }')
+printf '  %-18s %9s %9s %12s %9s\n' "" "wall s" "CPU s" "bytes" "lines"
+printf '  %-18s %9s %9s %12s %9s\n' "podium (C)" "$pw" "$pc" \
+    "$(field "$pod" bytes)" "$(field "$pod" lines)"
+printf '  %-18s %9s %9s %12s %9s\n' "python3-icalendar" "$yw" "$yc" \
+    "$(field "$py" bytes)" "$(field "$py" lines)"
+[ "$(field "$py" repeats)" != "$REPEATS" ] &&
+	echo "  (python: best of $(field "$py" repeats), the time budget was spent)"
+echo "  ratio python/podium: wall ${rw}x, CPU ${rc}x (goal >= 20x)"
+echo "  same content: $same"
+ok() { awk -v r="$1" -v g="$2" 'BEGIN { print (r >= g) ? "met" : "missed" }'; }
+echo "RESULT render-wall python-icalendar/podium $rw 20 $(ok "$rw" 20)"
+echo "RESULT render-cpu python-icalendar/podium $rc 20 $(ok "$rc" 20)"
+exit 0
