@@ -358,8 +358,17 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 		goto out;
 	body = NULL;
 	old = lookup(fc->prev, name);
-	f->mtime = old != NULL && strcmp(old->etag, f->etag) == 0 ?
-	    old->mtime : now;
+	/*
+	 * New bytes need a newer stamp than the old ones, even when the
+	 * clock has not moved a whole second (or is pinned by PODIUM_NOW):
+	 * else If-Modified-Since would answer 304 for changed content.
+	 */
+	if (old == NULL)
+		f->mtime = now;
+	else if (strcmp(old->etag, f->etag) == 0)
+		f->mtime = old->mtime;
+	else
+		f->mtime = now > old->mtime ? now : old->mtime + 1;
 	http_date(f->mtime, f->last_modified);
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->name = strdup(name)) == NULL) {

@@ -33,6 +33,8 @@ struct cli {
 	const char *db_path;
 	int json;		/* --json: machine-readable output */
 	const char *base_url;	/* feed URLs, without a trailing '/' */
+	const char *config;	/* --config / $PODIUM_CONFIG: podiumd's INI */
+	const char *key_file;	/* [secrets] key_file of that INI, or NULL */
 	const struct cmd_entry *cmd;	/* the command that runs */
 	struct pd_store *st;	/* opened on first use by cli_store() */
 };
@@ -126,5 +128,7 @@ int cmd_feed_revoke(struct cli *, int, char **);
 int cmd_mail_list(struct cli *, int, char **);
 int cmd_mail_retry(struct cli *, int, char **);
 int cmd_mail_test(struct cli *, int, char **);
+int cmd_backup(struct cli *, int, char **);
+int cmd_restore(struct cli *, int, char **);
 
 #endif

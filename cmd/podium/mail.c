@@ -229,6 +229,8 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 		cli_usage_error(c, argc - optind < 1 ? "ADDRESS is missing" :
 		    "one ADDRESS at a time");
 	if (config == NULL)
+		config = c->config;
+	if (config == NULL)
 		cli_usage_error(c, "--config is missing (podiumd's config "
 		    "file, for the [mail] settings)");
 	address = argv[optind];

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "podium/config.h"
 #include "podium/err.h"
 #include "podium/ical.h"
 #include "podium/store.h"
@@ -135,6 +136,14 @@ static const struct cmd_entry cmds[] = {
 	  "or answered \"try later\", 65 when it refused the message for good.\n"
 	  "  --config FILE  podiumd's INI file (required)",
 	  cmd_mail_test },
+	{ "backup", NULL, "FILE",
+	  "Writes a consistent copy of the database to FILE (replaced\n"
+	  "atomically), also while podiumd runs.", cmd_backup },
+	{ "restore", NULL, "FILE",
+	  "Replaces the database's contents with the backup FILE, after\n"
+	  "checking it (65 when FILE is not an intact podium database); an\n"
+	  "older schema is migrated.  Safe while podiumd runs; mail planned\n"
+	  "after the backup was taken is planned again.", cmd_restore },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -156,7 +165,9 @@ print_usages(FILE *f, const char *noun)
 	size_t i;
 
 	if (noun == NULL)
-		fprintf(f, "usage: podium [--db FILE] [--json] COMMAND ...\n"
+		fprintf(f, "usage: podium [--config FILE] [--db FILE] [--json] COMMAND ...\n"
+		    "  --config FILE  podiumd's INI ($PODIUM_CONFIG): its database,\n"
+		    "                 base_url and key_file\n"
 		    "  --db FILE  the database (default $PODIUM_DB or "
 		    "./" DEFAULT_DB ")\n"
 		    "  --json     machine-readable output\n"
@@ -434,9 +445,13 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct pd_config cfg;
+	struct pd_error cerr = { 0, NULL, NULL };
+	int db_given = 0, have_cfg = 0;
 	const struct cmd_entry *e;
 	const char *noun, *verb, *env;
 	char *base = NULL, *name;
@@ -445,14 +460,21 @@ main(int argc, char **argv)
 
 	cli.db_path = (env = getenv("PODIUM_DB")) != NULL && *env != '\0' ?
 	    env : DEFAULT_DB;
+	db_given = env != NULL && *env != '\0';
+	if ((env = getenv("PODIUM_CONFIG")) != NULL && *env != '\0')
+		cli.config = env;
 	/* "+": options after the command belong to the command. */
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			cli.db_path = optarg;
+			db_given = 1;
 			break;
 		case 'j':
 			cli.json = 1;
+			break;
+		case 'c':
+			cli.config = optarg;
 			break;
 		case 'h':
 			print_usages(stdout, NULL);
@@ -493,8 +515,28 @@ main(int argc, char **argv)
 	}
 	cli.cmd = e;
 
+	/*
+	 * With podiumd's config file the CLI works on the daemon's database,
+	 * prints its base URL and signs answer links with its key, so that
+	 * they work there; the environment and --db still win.
+	 */
+	if (cli.config != NULL) {
+		if (pd_config_defaults(&cfg) != PD_OK ||
+		    pd_config_load(&cfg, cli.config, &cerr) != PD_OK) {
+			fprintf(stderr, "podium: --config: %s\n", cerr.msg != NULL ?
+			    cerr.msg : "out of memory");
+			pd_error_clear(&cerr);
+			pd_config_clear(&cfg);
+			return EX_USAGE;
+		}
+		have_cfg = 1;
+		if (!db_given)
+			cli.db_path = cfg.store_path;
+		cli.key_file = cfg.key_file;
+	}
 	env = getenv("PODIUM_BASE_URL");
-	base = cli_strdup(env != NULL && *env != '\0' ? env : DEFAULT_BASE);
+	base = cli_strdup(env != NULL && *env != '\0' ? env : have_cfg ?
+	    cfg.base_url : DEFAULT_BASE);
 	len = strlen(base);
 	while (len > 0 && base[len - 1] == '/')
 		base[--len] = '\0';
@@ -515,6 +557,8 @@ main(int argc, char **argv)
 	close_store();
 	free(name);
 	free(base);
+	if (have_cfg)
+		pd_config_clear(&cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "podium: cannot write the output: %s\n",
 		    strerror(errno));

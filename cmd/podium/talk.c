@@ -183,7 +183,8 @@ cmd_talk_link(struct cli *c, int argc, char **argv)
 	int ch, rc;
 
 	env = getenv("PODIUM_KEY_FILE");
-	key_file = env != NULL && *env != '\0' ? env : DEFAULT_KEY_FILE;
+	key_file = env != NULL && *env != '\0' ? env : c->key_file != NULL ?
+	    c->key_file : DEFAULT_KEY_FILE;
 	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1) {
 		if (ch == 'k')
 			key_file = optarg;

@@ -491,5 +491,31 @@ else
 fi
 expect "feed url of nobody exits 65" 65 feed url "Niemand Sonst"
 
+# --config: podiumd's INI gives the CLI its database, base URL and the key
+# answer links are signed with, so that links it prints work there.
+cat >"$tmp/podium.ini" <<INI
+[store]
+path = $PODIUM_DB
+[http]
+base_url = https://termine.example.org/
+[secrets]
+key_file = $tmp/cfgkey/secret.key
+INI
+PODIUM_DB= expect "talk link with --config" 0 --config "$tmp/podium.ini" \
+    talk link "$teich"
+if grep -qE '^https://termine\.example\.org/respond/[A-Za-z0-9_-]{60}$' "$OUT"; then
+	ok "talk link uses the config's base_url"
+else
+	not_ok "talk link uses the config's base_url" "$(cat "$OUT")"
+fi
+if [ -f "$tmp/cfgkey/secret.key" ]; then
+	ok "talk link signs with the config's key_file"
+else
+	not_ok "talk link signs with the config's key_file" "no key made"
+fi
+printf '[http]\nlisten = 127.0.0.1:1\nbogus = 1\n' >"$tmp/bad.ini"
+expect "a bad --config exits 64" 64 --config "$tmp/bad.ini" event list
+has "a bad --config names the key and line" "$ERR" "bad.ini:3"
+
 echo "$((checks - failures)) of $checks checks passed"
 [ "$failures" -eq 0 ]
