@@ -172,13 +172,21 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	struct pd_sent *sent = NULL;
 	struct pd_mail *mails = NULL;
 	struct pd_outbox_msg *rows = NULL;
-	int64_t *ids = NULL;
+	int64_t *ids = NULL, *marks = NULL, horizon = -1;
 	char *keys = NULL;
 	size_t nev = 0, nsent = 0, nmail = 0, nrows = 0, added = 0, i;
 	int rc;
 
+	/*
+	 * Only the events that can have mail due (outbox.h): a pass with
+	 * nothing due costs a few index lookups, however big the store.
+	 */
+	for (i = 0; i < s->cfg->noffsets; i++)
+		if (s->cfg->offsets[i] > horizon)
+			horizon = s->cfg->offsets[i];
 	pthread_mutex_lock(s->lock);
-	rc = pd_store_plan_events(s->st, now, &evs, &nev);
+	rc = pd_store_plan_candidates(s->st, now, horizon, s->cfg->nudge, &evs,
+	    &nev, &marks);
 	if (rc == PD_OK && nev > 0) {
 		if ((ids = calloc(nev, sizeof(*ids))) == NULL)
 			rc = PD_ENOMEM;
@@ -203,8 +211,10 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	in.offsets = s->cfg->offsets;
 	in.noffsets = s->cfg->noffsets;
 	in.nudge = s->cfg->nudge;
-	if ((rc = pd_plan(&in, &mails, &nmail)) != PD_OK || nmail == 0)
+	if ((rc = pd_plan(&in, &mails, &nmail)) != PD_OK)
 		goto out;
+	if (nmail == 0)
+		goto done;
 	if ((rows = calloc(nmail, sizeof(*rows))) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
@@ -220,8 +230,16 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	if ((rc = pd_store_outbox_add(s->st, rows, nrows, &added)) != PD_OK)
 		copy_err(err, s->st);
 	pthread_mutex_unlock(s->lock);
+	if (rc != PD_OK)
+		goto out;
 	if (stats != NULL)
 		stats->planned += added;
+done:
+	/* Only now that the mail is stored may the changes count as seen. */
+	pthread_mutex_lock(s->lock);
+	if ((rc = pd_store_plan_done(s->st, ids, marks, nev)) != PD_OK)
+		copy_err(err, s->st);
+	pthread_mutex_unlock(s->lock);
 out:
 	for (i = 0; i < nrows; i++)
 		pd_outbox_msg_clear(&rows[i]);
@@ -230,6 +248,7 @@ out:
 	free(sent);
 	free(keys);
 	free(ids);
+	free(marks);
 	pd_event_list_free(evs, nev);
 	return rc;
 }

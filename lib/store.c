@@ -225,10 +225,98 @@ static const char MIGRATION_2[] =
     "CREATE INDEX outbox_person ON outbox (person_id);"
     "CREATE INDEX event_series_end ON event (series_end_utc);";
 
+/*
+ * Migration 3: planning that costs what is due, not what is stored.
+ *
+ * The planner (sched.c) used to load every event that is not over, with
+ * all its parts, on every pass.  Mail becomes due in two ways: by a
+ * change of state (an attendance or a talk added or changed, an event
+ * moved or cancelled, a person given an address) or by the clock
+ * (reminders, nudges).  The store now finds both kinds through indexes:
+ *
+ * - event.plan_dirty counts changes the planner has not looked at yet.
+ *   Triggers bump it on every change that can make mail due, whoever
+ *   writes (CLI, API, import, another process); the scheduler clears it,
+ *   only if unchanged, after the planned mail is in the outbox
+ *   (pd_store_plan_done), so a change made during a pass is looked at in
+ *   the next one.  Existing rows start dirty: the first pass after the
+ *   upgrade looks at everything once.
+ * - talk.asked_at is the time the speaker request went out, kept by
+ *   triggers on the outbox from the request until the intermediary was
+ *   told (nudge-via), i.e. while nudges may still be due.
+ * - recurring series that are not over are found by their series end.
+ */
+static const char MIGRATION_3[] =
+    "ALTER TABLE event ADD COLUMN plan_dirty INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE talk ADD COLUMN asked_at INTEGER;"
+    "UPDATE talk SET asked_at = (SELECT o.created FROM outbox o"
+    "  WHERE o.key = 'speaker-request/' || talk.uid)"
+    "  WHERE NOT EXISTS (SELECT 1 FROM outbox o"
+    "  WHERE o.key = 'nudge-via/' || talk.uid);"
+    "CREATE INDEX event_plan_dirty ON event (series_end_utc)"
+    "  WHERE plan_dirty <> 0;"
+    "CREATE INDEX event_recurring_end ON event (series_end_utc)"
+    "  WHERE rrule IS NOT NULL;"
+    "CREATE INDEX talk_asked ON talk (asked_at)"
+    "  WHERE asked_at IS NOT NULL AND status = 'requested';"
+    /* What attendees are told about: time, place, status, sequence. */
+    "CREATE TRIGGER event_plan AFTER UPDATE OF start, \"end\", tzid,"
+    "  all_day, start_utc, end_utc, series_end_utc, status, sequence,"
+    "  rrule, organizer_id, location ON event BEGIN"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1 WHERE id = new.id;"
+    "END;"
+    "CREATE TRIGGER attendance_plan_add AFTER INSERT ON attendance BEGIN"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id = new.event_id;"
+    "END;"
+    "CREATE TRIGGER attendance_plan_change AFTER UPDATE ON attendance BEGIN"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id IN (old.event_id, new.event_id);"
+    "END;"
+    /* A talk made again under a uid that was asked already goes on. */
+    "CREATE TRIGGER talk_plan_add AFTER INSERT ON talk BEGIN"
+    "  UPDATE talk SET asked_at = (SELECT o.created FROM outbox o"
+    "    WHERE o.key = 'speaker-request/' || new.uid)"
+    "  WHERE id = new.id AND EXISTS (SELECT 1 FROM outbox o"
+    "    WHERE o.key = 'speaker-request/' || new.uid)"
+    "  AND NOT EXISTS (SELECT 1 FROM outbox o"
+    "    WHERE o.key = 'nudge-via/' || new.uid);"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id = new.event_id;"
+    "END;"
+    "CREATE TRIGGER talk_plan_change AFTER UPDATE OF status, speaker_id,"
+    "  via_id, event_id ON talk BEGIN"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id IN (old.event_id, new.event_id);"
+    "END;"
+    /* Mail skipped for want of an address is due once there is one. */
+    "CREATE TRIGGER person_plan AFTER UPDATE OF email ON person"
+    "  WHEN old.email IS NOT new.email BEGIN"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id IN (SELECT event_id FROM attendance"
+    "  WHERE person_id = new.id);"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id IN (SELECT event_id FROM talk WHERE speaker_id = new.id"
+    "  UNION SELECT event_id FROM talk WHERE via_id = new.id);"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE organizer_id = new.id;"
+    "END;"
+    "CREATE TRIGGER outbox_asked AFTER INSERT ON outbox"
+    "  WHEN substr(new.key, 1, 16) = 'speaker-request/' BEGIN"
+    "  UPDATE talk SET asked_at = new.created"
+    "  WHERE uid = substr(new.key, 17) AND NOT EXISTS (SELECT 1"
+    "  FROM outbox o WHERE o.key = 'nudge-via/' || substr(new.key, 17));"
+    "END;"
+    "CREATE TRIGGER outbox_asked_done AFTER INSERT ON outbox"
+    "  WHEN substr(new.key, 1, 10) = 'nudge-via/' BEGIN"
+    "  UPDATE talk SET asked_at = NULL WHERE uid = substr(new.key, 11);"
+    "END;";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
+	MIGRATION_3,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -712,7 +800,7 @@ pd_store_error(const struct pd_store *st)
 int
 pd_store_schema_version(struct pd_store *st)
 {
-	int v;
+	int v = 0;
 
 	if (user_version(st, &v) != PD_OK)
 		return -1;

@@ -53,9 +53,12 @@
 
 /*
  * Which events a load covers.  The fragments are fixed SQL; the one
- * value (event, group, topic or person id) is bound as ?1.
+ * value (event, group, topic or person id) is bound as ?1; SC_IDS takes a
+ * JSON array of event ids as text, expanded by json_each, so that a list
+ * found by another query is loaded through the primary key.
  */
-enum scope { SC_ALL, SC_ONE, SC_GROUP, SC_TOPIC, SC_PERSON, SC_UPCOMING };
+enum scope { SC_ALL, SC_ONE, SC_GROUP, SC_TOPIC, SC_PERSON, SC_UPCOMING,
+	SC_IDS };
 
 static const char *const event_where[] = {
 	"",
@@ -66,6 +69,7 @@ static const char *const event_where[] = {
 	"WHERE e.id IN (SELECT event_id FROM attendance WHERE person_id = ?1 "
 	"UNION SELECT event_id FROM talk WHERE speaker_id = ?1) ",
 	"WHERE e.series_end_utc > ?1 ",
+	"WHERE e.id IN (SELECT value FROM json_each(?1)) ",
 };
 
 static const char *const part_where[] = {
@@ -79,6 +83,7 @@ static const char *const part_where[] = {
 	"UNION SELECT event_id FROM talk WHERE speaker_id = ?1) ",
 	"WHERE x.event_id IN (SELECT id FROM event "
 	"WHERE series_end_utc > ?1) ",
+	"WHERE x.event_id IN (SELECT value FROM json_each(?1)) ",
 };
 
 static int
@@ -398,7 +403,7 @@ write_row(struct pd_store *st, const struct pd_event *ev, int64_t event_id,
     int64_t organizer_id, int64_t *id)
 {
 	sqlite3_stmt *stmt = NULL;
-	int64_t s, e, x;
+	int64_t s = 0, e = 0, x = 0;
 	int rc;
 
 	if ((rc = pd_st_event_times(st, ev, &s, &e, &x)) != PD_OK)
@@ -938,11 +943,15 @@ row_err(struct pd_store *st, int rc)
 	    "database: a stored value is not one podium knows");
 }
 
+/* Binds the scope's value: ids (SC_IDS) as text, else arg. */
 static int
-bind_scope(struct pd_store *st, sqlite3_stmt *stmt, int64_t arg)
+bind_scope(struct pd_store *st, sqlite3_stmt *stmt, int64_t arg,
+    const char *ids)
 {
 	if (sqlite3_bind_parameter_count(stmt) == 0)
 		return PD_OK;
+	if (ids != NULL)
+		return pd_st_bind_text(st, stmt, 1, ids);
 	return pd_st_bind_int64(st, stmt, 1, arg);
 }
 
@@ -966,7 +975,7 @@ prepare3(struct pd_store *st, const char *head, const char *where,
 }
 
 static int
-load_events(struct pd_store *st, enum scope sc, int64_t arg,
+load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
     struct evset *set)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -975,7 +984,7 @@ load_events(struct pd_store *st, enum scope sc, int64_t arg,
 
 	if ((rc = prepare3(st, EVENT_SELECT, event_where[sc],
 	    "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg)) != PD_OK)
+	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK)
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&set->ev, set->n, sizeof(*set->ev)) != PD_OK) {
@@ -1150,7 +1159,7 @@ static const struct part parts[] = {
 };
 
 static int
-load_parts(struct pd_store *st, enum scope sc, int64_t arg,
+load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
     struct evset *set)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -1163,7 +1172,7 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg,
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if ((rc = prepare3(st, parts[i].head, part_where[sc],
 		    parts[i].order, &stmt)) != PD_OK ||
-		    (rc = bind_scope(st, stmt, arg)) != PD_OK)
+		    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK)
 			goto out;
 		set->last = 0;
 		while ((rc = pd_st_step(st, stmt)) == 1) {
@@ -1253,14 +1262,14 @@ event_load(struct pd_store *st, int64_t id, int with_parts,
 	struct pd_event *ev = NULL;
 	int rc;
 
-	if ((rc = load_events(st, SC_ONE, id, &set)) != PD_OK)
+	if ((rc = load_events(st, SC_ONE, id, NULL, &set)) != PD_OK)
 		goto out;
 	if (set.n == 0) {
 		rc = pd_error_set(&st->err, PD_ENOTFOUND, "event",
 		    "event: no event with id or UID '%lld'", (long long)id);
 		goto out;
 	}
-	if (with_parts && (rc = load_parts(st, SC_ONE, id, &set)) != PD_OK)
+	if (with_parts && (rc = load_parts(st, SC_ONE, id, NULL, &set)) != PD_OK)
 		goto out;
 	if ((ev = malloc(sizeof(*ev))) == NULL) {
 		rc = oom(st);
@@ -1897,7 +1906,7 @@ load_groups(struct pd_store *st, const char *where, int64_t arg,
 
 	if ((rc = prepare3(st, "SELECT g.id, g.slug, g.name FROM grp g ",
 	    where, "ORDER BY g.name, g.id", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg)) != PD_OK)
+	    (rc = bind_scope(st, stmt, arg, NULL)) != PD_OK)
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&list, len, sizeof(*list)) != PD_OK) {
@@ -1926,7 +1935,7 @@ load_groups(struct pd_store *st, const char *where, int64_t arg,
 	    "LEFT JOIN org o ON o.id = p.org_id "
 	    "WHERE m.group_id IN (SELECT g.id FROM grp g ", where,
 	    ") ORDER BY m.group_id, m.id", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg)) != PD_OK)
+	    (rc = bind_scope(st, stmt, arg, NULL)) != PD_OK)
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		gid = sqlite3_column_int64(stmt, 0);
@@ -2151,8 +2160,8 @@ pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
 		rc = pd_st_dberr(st, "database");
 		goto out;
 	}
-	if ((rc = load_events(st, sc, arg, &set)) == PD_OK &&
-	    (rc = load_parts(st, sc, arg, &set)) == PD_OK)
+	if ((rc = load_events(st, sc, arg, NULL, &set)) == PD_OK &&
+	    (rc = load_parts(st, sc, arg, NULL, &set)) == PD_OK)
 		rc = load_groups(st, group_where[sc], arg, &cal->groups,
 		    &cal->ngroups);
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
@@ -2186,8 +2195,8 @@ pd_store_plan_events(struct pd_store *st, int64_t now,
 	pd_error_clear(&st->err);
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return pd_st_dberr(st, "database");
-	if ((rc = load_events(st, SC_UPCOMING, now, &set)) == PD_OK)
-		rc = load_parts(st, SC_UPCOMING, now, &set);
+	if ((rc = load_events(st, SC_UPCOMING, now, NULL, &set)) == PD_OK)
+		rc = load_parts(st, SC_UPCOMING, now, NULL, &set);
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc == PD_OK) {
 		*out = set.ev;
@@ -2196,5 +2205,113 @@ pd_store_plan_events(struct pd_store *st, int64_t now,
 		set.n = 0;
 	}
 	evset_free(&set);
+	return rc;
+}
+
+/*
+ * The events a planner pass must look at (outbox.h), found through
+ * indexes only: changed since the last pass (plan_dirty), a single
+ * event starting within the reminder horizon, a recurring series not
+ * over that has started by the horizon's end, a requested talk whose
+ * nudges may be due.  Each part names its index because without
+ * statistics SQLite may prefer a scan of the table.
+ */
+static const char SQL_CANDIDATES[] =
+    "SELECT id, plan_dirty FROM event INDEXED BY event_plan_dirty "
+    "WHERE plan_dirty <> 0 AND series_end_utc > ?1 "
+    "UNION SELECT id, plan_dirty FROM event INDEXED BY event_start "
+    "WHERE ?2 >= 0 AND start_utc > ?1 AND start_utc <= ?1 + ?2 "
+    "AND rrule IS NULL AND status <> 'cancelled' "
+    "UNION SELECT id, plan_dirty FROM event INDEXED BY event_recurring_end "
+    "WHERE ?2 >= 0 AND rrule IS NOT NULL AND series_end_utc > ?1 "
+    "AND start_utc <= ?1 + ?2 AND status <> 'cancelled' "
+    "UNION SELECT e.id, e.plan_dirty FROM talk x INDEXED BY talk_asked "
+    "JOIN event e ON e.id = x.event_id "
+    "WHERE ?3 > 0 AND x.asked_at IS NOT NULL AND x.status = 'requested' "
+    "AND x.asked_at <= ?1 - ?3 AND e.series_end_utc > ?1";
+
+struct mark {
+	int64_t id;
+	int64_t dirty;
+};
+
+static int
+cmp_mark(const void *a, const void *b)
+{
+	const struct mark *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int
+pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
+    int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
+{
+	struct evset set = { NULL, 0, NULL, 0 };
+	struct pd_buf ids = PD_BUF_INIT;
+	struct mark *mk = NULL, key, *hit;
+	sqlite3_stmt *stmt = NULL;
+	int64_t *m = NULL;
+	size_t nmk = 0, i;
+	int rc;
+
+	pd_error_clear(&st->err);
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return pd_st_dberr(st, "database");
+	if ((rc = pd_st_prepare(st, SQL_CANDIDATES, &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 1, now)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 2, horizon)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 3, nudge)) != PD_OK)
+		goto out;
+	pd_buf_adds(&ids, "[");
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (pd_st_grow(&mk, nmk, sizeof(*mk)) != PD_OK) {
+			rc = oom(st);
+			goto out;
+		}
+		mk[nmk].id = sqlite3_column_int64(stmt, 0);
+		mk[nmk].dirty = sqlite3_column_int64(stmt, 1);
+		pd_buf_addf(&ids, "%s%lld", nmk > 0 ? "," : "",
+		    (long long)mk[nmk].id);
+		nmk++;
+	}
+	if (rc < 0)
+		goto out;
+	pd_buf_adds(&ids, "]");
+	if (pd_buf_failed(&ids)) {
+		rc = oom(st);
+		goto out;
+	}
+	pd_st_release(stmt);
+	stmt = NULL;
+	if (nmk > 0 &&
+	    ((rc = load_events(st, SC_IDS, 0, ids.data, &set)) != PD_OK ||
+	    (rc = load_parts(st, SC_IDS, 0, ids.data, &set)) != PD_OK))
+		goto out;
+	if ((m = calloc(set.n + 1, sizeof(*m))) == NULL) {
+		rc = oom(st);
+		goto out;
+	}
+	if (nmk > 0)
+		qsort(mk, nmk, sizeof(*mk), cmp_mark);
+	for (i = 0; i < set.n; i++) {
+		key.id = set.ev[i].id;
+		hit = bsearch(&key, mk, nmk, sizeof(*mk), cmp_mark);
+		m[i] = hit != NULL ? hit->dirty : 0;
+	}
+	*out = set.ev;
+	*n = set.n;
+	*marks = m;
+	set.ev = NULL;
+	set.n = 0;
+	m = NULL;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	evset_free(&set);
+	pd_buf_free(&ids);
+	free(mk);
+	free(m);
 	return rc;
 }

@@ -219,6 +219,13 @@ int
 pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
     struct pd_import_stats *stats)
 {
+	return pd_store_import_progress(st, cal, stats, NULL, NULL);
+}
+
+int
+pd_store_import_progress(struct pd_store *st, const struct pd_calendar *cal,
+    struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx)
+{
 	struct pd_import_stats s = { 0, 0, 0 };
 	struct pd_st_alt *alt = NULL;
 	const struct pd_event *ev;
@@ -271,6 +278,8 @@ pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
 			s.created++;
 		else
 			s.updated++;
+		if (progress != NULL)
+			progress(ctx, i + 1, cal->nevents);
 	}
 	/* Every talk of the file exists now, so any may be named. */
 	if ((rc = pd_st_alt_resolve(st, alt, nalt)) != PD_OK)

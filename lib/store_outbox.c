@@ -192,6 +192,39 @@ out:
 	return rc;
 }
 
+int
+pd_store_plan_done(struct pd_store *st, const int64_t *event_ids,
+    const int64_t *marks, size_t n)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+	int rc;
+
+	pd_error_clear(&st->err);
+	for (i = 0; i < n && marks[i] == 0; i++)
+		;
+	if (i == n)
+		return PD_OK;	/* nothing was marked: no write at all */
+	if ((rc = pd_st_begin(st)) != PD_OK)
+		return rc;
+	if ((rc = pd_st_prepare(st, "UPDATE event SET plan_dirty = 0 "
+	    "WHERE id = ?1 AND plan_dirty = ?2", &stmt)) != PD_OK)
+		goto out;
+	for (; i < n; i++) {
+		if (marks[i] == 0)
+			continue;
+		if ((rc = pd_st_bind_int64(st, stmt, 1, event_ids[i])) != PD_OK ||
+		    (rc = pd_st_bind_int64(st, stmt, 2, marks[i])) != PD_OK ||
+		    (rc = pd_st_step(st, stmt)) < 0)
+			goto out;
+		sqlite3_reset(stmt);
+	}
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return end_quiet(st, rc);
+}
+
 #define MSG_COLS "id, key, kind, event_id, person_id, sequence, mail_from, " \
 	"rcpt, subject, state, attempts, next_attempt, last_error, created, " \
 	"sent_at"

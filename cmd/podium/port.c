@@ -121,6 +121,28 @@ import_fail(const char *what, int rc, const struct pd_error *err)
 	cli_fatal(cli_exit_status(rc), "%s: nothing was imported", what);
 }
 
+/*
+ * "podium: importing  42%" on a terminal, redrawn when the percentage
+ * changes; nothing when stderr is a file or a pipe (scripts, cron).
+ */
+struct progress {
+	int last;		/* the percentage shown; -1: none yet */
+};
+
+static void
+show_progress(void *ctx, size_t done, size_t total)
+{
+	struct progress *p = ctx;
+	int pct = total > 0 ? (int)(done * 100 / total) : 100;
+
+	if (pct == p->last)
+		return;
+	p->last = pct;
+	fprintf(stderr, "\rpodium: importing %3d%% (%zu of %zu events)", pct,
+	    done, total);
+	fflush(stderr);
+}
+
 int
 cmd_import(struct cli *c, int argc, char **argv)
 {
@@ -128,8 +150,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 	struct pd_calendar *all, *cal;
 	struct pd_import_stats stats;
 	struct pd_error err = { 0, NULL, NULL };
+	struct progress prog = { -1 };
 	struct pd_buf b;
-	int i, rc;
+	int i, rc, tty;
 
 	while (cli_getopt(c, argc, argv, "", opts) != -1)
 		;
@@ -149,7 +172,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 		merge(all, cal);
 	}
 	memset(&stats, 0, sizeof(stats));
-	if ((rc = pd_store_import(cli_store(c), all, &stats)) != PD_OK) {
+	tty = isatty(STDERR_FILENO);
+	rc = pd_store_import_progress(cli_store(c), all, &stats,
+	    tty ? show_progress : NULL, &prog);
+	if (tty && prog.last >= 0)
+		fputs("\r\033[K", stderr);	/* the line goes; the result stays */
+	if (rc != PD_OK) {
 		pd_calendar_free(all);
 		/* The store cannot tell which file; with one file we can. */
 		import_fail(argc - optind == 1 ? argv[optind] : "import", rc,

@@ -104,4 +104,33 @@ int pd_store_outbox_backlog(struct pd_store *st, int64_t *count,
 int pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n);
 
+/*
+ * The events a planner pass must look at, with all parts: a superset of
+ * those that can have mail due at now, found through indexes so that a
+ * pass costs what is due, not what is stored:
+ * - events changed since a pass last looked at them (new or changed
+ *   attendances and talks, moved or cancelled events, people given an
+ *   address; triggers keep the mark, whoever writes), not over;
+ * - single events starting in (now, now + horizon] and recurring series
+ *   not over that started by now + horizon (reminders; horizon: the
+ *   largest reminder offset, negative for none);
+ * - events with a requested talk asked at least nudge seconds ago whose
+ *   intermediary was not told yet (nudges; nudge 0: none).
+ * *marks (parallel to *out, free()) holds each event's change mark, for
+ * pd_store_plan_done().  *out: pd_event_list_free().
+ */
+int pd_store_plan_candidates(struct pd_store *st, int64_t now,
+    int64_t horizon, int64_t nudge, struct pd_event **out, size_t *n,
+    int64_t **marks);
+
+/*
+ * Records that the planner looked at these events, after the mail it
+ * planned is in the outbox: the change mark of each event whose mark is
+ * still marks[i] is cleared.  An event changed since it was loaded keeps
+ * its mark and is looked at again in the next pass.  Does not bump the
+ * revision (feeds stay as they are).
+ */
+int pd_store_plan_done(struct pd_store *st, const int64_t *event_ids,
+    const int64_t *marks, size_t n);
+
 #endif

@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 2
+#define PD_STORE_SCHEMA_VERSION 3
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -185,6 +185,17 @@ int pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
     struct pd_import_stats *stats);
 
 /*
+ * pd_store_import, calling progress (when not NULL) after each event is
+ * written with the count done and the total, inside the transaction: it
+ * must not use the store.  For a progress bar; the commit after the last
+ * call may still take a moment, and may still fail.
+ */
+typedef void (*pd_import_progress_fn)(void *ctx, size_t done, size_t total);
+int pd_store_import_progress(struct pd_store *st,
+    const struct pd_calendar *cal, struct pd_import_stats *stats,
+    pd_import_progress_fn progress, void *ctx);
+
+/*
  * Personal feed tokens: the store keeps only a hash.  set replaces the
  * person's hash (revoking the old token); find maps a hash to a person.
  */
@@ -192,5 +203,53 @@ int pd_store_feed_token_set(struct pd_store *st, int64_t person_id,
     const char *hash_hex);
 int pd_store_feed_token_find(struct pd_store *st, const char *hash_hex,
     int64_t *person_id);
+
+/* ---- backups and upgrades ---- */
+
+/*
+ * Upgrades: a file made by an older podium is migrated when it is opened
+ * (pd_store_open, `podium init`): the missing migrations run in one
+ * transaction, so a file is at its old version or at the new one, never
+ * in between.  A file of a newer schema version is refused (PD_EDB), not
+ * touched.  Versions: 1 the data of model.h, 2 the mail outbox, 3 the
+ * planner's change marks (event.plan_dirty, talk.asked_at) and indexes.
+ * tests/data/schema-v1.db is a file of version 1, checked in so that the
+ * whole way up stays tested.
+ */
+
+/*
+ * Writes a consistent copy of the open database to path, while other
+ * handles and processes (podiumd) go on reading and writing: the copy is
+ * the state at the moment it started (SQLite's online backup API, in one
+ * read transaction).  The copy is one self-contained file (rollback
+ * journal, no -wal beside it), passes integrity_check, and replaces path
+ * atomically (path.tmp, fsync, rename): path is a whole backup or
+ * untouched.  PD_EINVAL when path is the database itself, PD_EIO when it
+ * cannot be written, PD_EDB when the database stays locked.
+ */
+int pd_store_backup(struct pd_store *st, const char *path);
+
+/*
+ * Replaces the contents of the database at path (created when missing)
+ * with the backup at backup:
+ * - the backup is checked first and the database left alone unless it
+ *   is an SQLite file that passes integrity_check, holds podium's tables
+ *   and has a schema version from 1 up to PD_STORE_SCHEMA_VERSION
+ *   (PD_EINVAL naming the file otherwise; PD_ENOTFOUND when missing);
+ * - an older backup is migrated on a temporary copy (path.restore-tmp),
+ *   never on the database;
+ * - the copy goes in with the backup API in one write transaction: a
+ *   process that has the database open (podiumd) sees the old contents or
+ *   the restored ones, never a mix, and keeps working on the same file;
+ * - everything is replaced, the outbox and feed tokens included: mail
+ *   planned after the backup was taken is forgotten, and podiumd plans
+ *   again what the restored state still calls for (so mail sent between
+ *   backup and restore may go out once more);
+ * - the revision ends above what the database and the backup had, so
+ *   feed caches render again.
+ * now is the clock for the stores opened on the way.
+ */
+int pd_store_restore(const char *backup, const char *path, int64_t now,
+    struct pd_error *err);
 
 #endif
