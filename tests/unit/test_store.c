@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "podium/outbox.h"
 #include "podium/store.h"
 
 #define NOW 1611300000		/* 2021-01-22 07:20 UTC */
@@ -1106,6 +1107,64 @@ feed_token_set__again__revokes_the_old_hash(void **state)
 	    PD_EINVAL);
 }
 
+/*
+ * The outbox's life cycle: a message is taken once, its outcome recorded,
+ * bookkeeping leaves the revision alone, and a retried dead message
+ * counts afresh (else its first failure would kill it again at once).
+ */
+static void
+outbox__take_fail_retry__follows_the_states(void **state)
+{
+	struct fx *f = *state;
+	struct pd_outbox_msg m, got;
+	int64_t rev0, rev1, count = 0, oldest = 0;
+	size_t added = 0, n = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.key = "test/x@example.org/1";
+	m.kind = "test";
+	m.mail_from = "smartcity@example.org";
+	m.rcpt = "x@example.org";
+	m.subject = "Test";
+	m.message = "Subject: Test\r\n\r\nHallo\r\n";
+	m.len = strlen(m.message);
+	m.next_attempt = NOW;
+	assert_int_equal(pd_store_revision(f->st, &rev0), PD_OK);
+	assert_int_equal(pd_store_outbox_add(f->st, &m, 1, &added), PD_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(pd_store_outbox_add(f->st, &m, 1, &added), PD_OK);
+	assert_int_equal(added, 0);
+	assert_int_equal(pd_store_outbox_take(f->st, NOW, &got), PD_OK);
+	assert_int_equal(got.state, PD_OUTBOX_SENDING);
+	assert_int_equal(got.attempts, 1);
+	assert_memory_equal(got.message, m.message, m.len);
+	assert_int_equal(pd_store_outbox_take(f->st, NOW, &m), PD_ENOTFOUND);
+	/* A crash now: the message in flight goes back to pending. */
+	assert_int_equal(pd_store_outbox_recover(f->st, &n), PD_OK);
+	assert_int_equal(n, 1);
+	pd_outbox_msg_clear(&got);
+	assert_int_equal(pd_store_outbox_take(f->st, NOW, &got), PD_OK);
+	assert_int_equal(pd_store_outbox_fail(f->st, got.id, PD_OUTBOX_DEAD, 0,
+	    "451 try later"), PD_OK);
+	assert_int_equal(pd_store_revision(f->st, &rev1), PD_OK);
+	assert_int_equal(rev1, rev0);
+	pd_store_set_now(f->st, NOW + 3 * 86400);
+	assert_int_equal(pd_store_outbox_retry(f->st, got.id), PD_OK);
+	pd_outbox_msg_clear(&got);
+	assert_int_equal(pd_store_outbox_take(f->st, NOW + 3 * 86400, &got),
+	    PD_OK);
+	assert_int_equal(got.attempts, 1);
+	assert_int_equal(got.created, NOW + 3 * 86400);
+	assert_null(got.last_error);
+	assert_int_equal(pd_store_outbox_backlog(f->st, &count, &oldest, NULL),
+	    PD_OK);
+	assert_int_equal(count, 1);
+	assert_int_equal(pd_store_outbox_sent(f->st, got.id, NOW + 3 * 86400),
+	    PD_OK);
+	assert_int_equal(pd_store_outbox_retry(f->st, got.id), PD_ENOTFOUND);
+	pd_outbox_msg_clear(&got);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1143,6 +1202,7 @@ main(void)
 		T(event_list__one_week__includes_overlapping_and_recurring),
 		T(calendar__person_filter__selects_attending_or_speaking),
 		T(feed_token_set__again__revokes_the_old_hash),
+		T(outbox__take_fail_retry__follows_the_states),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
