@@ -40,6 +40,7 @@ pd_composed_clear(struct pd_composed *c)
 	free(c->mail_from);
 	free(c->rcpt);
 	free(c->message_id);
+	free(c->subject);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -341,8 +342,9 @@ pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
 	from_addr = NULL;
 	out->rcpt = pd_buf_detach(&rcpt, NULL);
 	out->message_id = pd_buf_detach(&mid, NULL);
+	out->subject = pd_buf_detach(&subject, NULL);
 	if (out->message == NULL || out->rcpt == NULL ||
-	    out->message_id == NULL) {
+	    out->message_id == NULL || out->subject == NULL) {
 		pd_composed_clear(out);
 		rc = PD_ENOMEM;
 	}

@@ -104,27 +104,6 @@ pd_sched_recover(struct pd_sched *s, struct pd_sched_stats *stats,
 	return rc;
 }
 
-static char *
-subject_of(const char *msg)
-{
-	const char *p = msg, *e;
-
-	/* The encoded header is fine for a listing; it is what was sent. */
-	while (p != NULL && *p != '\0' && strncmp(p, "\r\n", 2) != 0) {
-		if (strncasecmp(p, "Subject: ", 9) == 0) {
-			e = strstr(p, "\r\n");
-			while (e != NULL && (e[2] == ' ' || e[2] == '\t'))
-				e = strstr(e + 2, "\r\n");
-			return strndup(p + 9, e != NULL ? (size_t)(e - p - 9) :
-			    strlen(p + 9));
-		}
-		p = strstr(p, "\r\n");
-		if (p != NULL)
-			p += 2;
-	}
-	return strdup("");
-}
-
 /* Composes one planned mail into an outbox row (not yet stored). */
 static int
 to_row(struct pd_sched *s, const struct pd_mail *m, int64_t now,
@@ -151,7 +130,7 @@ to_row(struct pd_sched *s, const struct pd_mail *m, int64_t now,
 	row->rcpt = c.rcpt;
 	row->message = c.message;
 	row->len = c.len;
-	row->subject = subject_of(c.message);
+	row->subject = c.subject;
 	row->state = PD_OUTBOX_PENDING;
 	row->next_attempt = now;
 	row->created = now;

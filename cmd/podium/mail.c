@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include <gmime/gmime.h>
 
 #include "podium/answer.h"
 #include "podium/config.h"
@@ -32,31 +31,11 @@
 #include "cli.h"
 #include "output.h"
 
-/*
- * The outbox keeps the Subject header as it was sent, RFC 2047-encoded;
- * people want to read "Erinnerung: „Smarte Quartiere“".  The caller
- * frees the result.
- */
+/* The outbox keeps the subject as it was written, in UTF-8. */
 static char *
 subject_text(const char *raw)
 {
-	static int started;
-	char *u, *g, *s;
-
-	if (raw == NULL)
-		return cli_strdup("");
-	if (!started) {
-		g_mime_init();
-		started = 1;
-	}
-	/* Folded as sent: one line again first, then decoded. */
-	if ((u = g_mime_utils_header_unfold(raw)) == NULL)
-		return cli_strdup(raw);
-	g = g_mime_utils_header_decode_text(NULL, u);
-	s = cli_strdup(g != NULL ? g : u);
-	g_free(g);
-	g_free(u);
-	return s;
+	return cli_strdup(raw != NULL ? raw : "");
 }
 
 /* "2021-02-04T08:00:00Z", or "-" for 0. */

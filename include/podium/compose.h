@@ -28,6 +28,7 @@ struct pd_composed {
 	char *mail_from;		/* envelope sender address */
 	char *rcpt;			/* envelope recipients, ", "-separated */
 	char *message_id;		/* without <> */
+	char *subject;			/* as written, before RFC 2047 */
 };
 
 /*
