@@ -5,6 +5,7 @@
 #                daemon exists, print the programme)
 #   make check   install missing packages, build with ASan+UBSan, run ctest
 #   make bench   benchmarks against their peers (bench/)
+#   make fuzz    libFuzzer targets (clang), FUZZ_SECONDS each (default 60)
 
 PACKAGES = gcc make cmake pkg-config libical-dev libsqlite3-dev sqlite3 \
 	libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
@@ -15,7 +16,7 @@ CHECK_BUILD = build-check
 DB ?= podium.db
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run check bench clean
+.PHONY: all deps build run check bench fuzz clean
 
 all: build
 
@@ -65,6 +66,14 @@ check: deps
 
 bench: build
 	bash bench/run.sh
+
+# Builds tests/fuzz/fuzz_*.c with clang and libFuzzer into build-fuzz/ and
+# runs each target for FUZZ_SECONDS; the regression inputs are replayed by
+# ctest in "make check" as well.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) clang libclang-rt-14-dev"
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/fuzz.sh
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD)

@@ -1435,6 +1435,13 @@ read_event(struct pctx *c, icalcomponent *ve, size_t k, struct pd_event *ev)
 		case ICAL_ORGANIZER_PROPERTY: {
 			char *cn = param_dup(p, "CN");
 
+			/*
+			 * RFC 5545 allows one ORGANIZER, but files may repeat
+			 * it; the last one wins, and the one before must be
+			 * freed, as person_of() overwrites *dst (a leak found
+			 * by tests/fuzz/fuzz_ical.c).
+			 */
+			pd_person_clear(&ev->organizer);
 			rc = person_of(c, icalproperty_get_organizer(p), cn,
 			    &ev->organizer, line_of(c, k, "ORGANIZER"));
 			free(cn);
@@ -1456,6 +1463,9 @@ read_event(struct pctx *c, icalcomponent *ve, size_t k, struct pd_event *ev)
 				    PD_OK)
 					return PD_ENOMEM;
 			} else if (xname_is(p, "X-PODIUM-GROUP") && v != NULL) {
+				/* Repeated: the last wins (fuzz_ical leak). */
+				free(ev->group_slug);
+				ev->group_slug = NULL;
 				if (dup_to(&ev->group_name, v) != PD_OK ||
 				    (ev->group_slug = pd_slug(v)) == NULL)
 					return PD_ENOMEM;
