@@ -22,6 +22,7 @@
 #include "podium/answer.h"
 #include "podium/http.h"
 #include "podium/store.h"
+#include "podium/tz.h"
 #include "html.h"
 
 #define PREFIX "/respond/"
@@ -110,42 +111,11 @@ ymdhm_parse(const char *s, struct ymdhm *t)
 	return PD_OK;
 }
 
-/* Days since 1970-01-01 (H. Hinnant's days_from_civil). */
-static int64_t
-civil_days(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The inverse, for the day before an all-day event's exclusive end. */
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* "Donnerstag, 11. Februar 2021" / "Thursday, 11 February 2021". */
 static void
 add_date(struct pd_buf *b, const struct lang *l, int y, int m, int d)
 {
-	int64_t days = civil_days(y, m, d);
+	int64_t days = pd_tz_days_from_civil(y, m, d);
 	int wd = (int)(((days % 7) + 11) % 7);	/* 1970-01-01: Thursday */
 
 	pd_buf_addf(b, "%s, %d%s %s %d", l->weekdays[wd], d,
@@ -169,9 +139,9 @@ format_when(struct pd_buf *b, const struct lang *l, const struct pd_event *ev)
 	if (!s.has_time) {
 		/* All-day: the end is the day after the last day. */
 		add_date(b, l, s.y, s.m, s.d);
-		last = civil_days(e.y, e.m, e.d) - 1;
-		if (last > civil_days(s.y, s.m, s.d)) {
-			civil_from_days(last, &y, &m, &d);
+		last = pd_tz_days_from_civil(e.y, e.m, e.d) - 1;
+		if (last > pd_tz_days_from_civil(s.y, s.m, s.d)) {
+			pd_tz_civil_from_days(last, &y, &m, &d);
 			pd_buf_adds(b, " – ");
 			add_date(b, l, y, m, d);
 		}

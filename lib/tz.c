@@ -45,8 +45,8 @@ month_days(int y, int m)
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int y, int m, int d)
+int64_t
+pd_tz_days_from_civil(int y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -58,8 +58,8 @@ days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
+void
+pd_tz_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -227,7 +227,7 @@ pd_tz_to_utc(const char *local, const char *tzid, int all_day, int64_t *out)
 		return PD_EINVAL;
 	if (parse_local(local, all_day, &t) != PD_OK)
 		return PD_EINVAL;
-	secs = days_from_civil(t.year, t.mon, t.day) * DAY +
+	secs = pd_tz_days_from_civil(t.year, t.mon, t.day) * DAY +
 	    t.hour * 3600 + t.min * 60 + t.sec;
 	*out = local_to_utc(z, secs);
 	return PD_OK;
@@ -254,7 +254,7 @@ pd_tz_from_utc(int64_t t, const char *tzid, char out[17])
 	local = t + offset_at(z, t);
 	days = local >= 0 ? local / DAY : -((-local + DAY - 1) / DAY);
 	rem = local - days * DAY;
-	civil_from_days(days, &y, &m, &d);
+	pd_tz_civil_from_days(days, &y, &m, &d);
 	if (y < 1000 || y > 9999)
 		return PD_EINVAL;
 	put(out, y, 4);
@@ -313,7 +313,7 @@ pd_tz_parse_rfc3339(const char *s, int64_t *out)
 		while (s[i] >= '0' && s[i] <= '9')
 			i++;
 	}
-	secs = days_from_civil(t.year, t.mon, t.day) * DAY + t.hour * 3600 +
+	secs = pd_tz_days_from_civil(t.year, t.mon, t.day) * DAY + t.hour * 3600 +
 	    t.min * 60 + t.sec;
 	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0') {
 		*out = secs;
@@ -338,7 +338,7 @@ pd_tz_format_utc(int64_t t, char out[17])
 
 	days = t >= 0 ? t / DAY : -((-t + DAY - 1) / DAY);
 	rem = t - days * DAY;
-	civil_from_days(days, &y, &m, &d);
+	pd_tz_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = 0;		/* cannot happen for calendar data */
 	put(out, y, 4);

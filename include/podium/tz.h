@@ -48,6 +48,13 @@ int pd_tz_normalize(const char *in, int all_day, char out[17]);
  */
 int pd_tz_parse_rfc3339(const char *s, int64_t *out);
 
+/*
+ * Calendar arithmetic on the proleptic Gregorian calendar, without
+ * zones: days since 1970-01-01 for a date, and back.
+ */
+int64_t pd_tz_days_from_civil(int y, int m, int d);
+void pd_tz_civil_from_days(int64_t days, int *y, int *m, int *d);
+
 /* "YYYYMMDDTHHMMSSZ" for t; out holds 17 bytes. */
 void pd_tz_format_utc(int64_t t, char out[17]);
 
