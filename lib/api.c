@@ -2,7 +2,8 @@
  * The organizer API under /api/: authentication, routing, request bodies
  * and the shape of answers.  The resources themselves are in
  * api_event.c (events, move, cancel), api_talk.c (agenda items, talks,
- * attendances) and api_person.c (people, groups, topics).
+ * attendances, answer links), api_person.c (people, feed URLs, groups,
+ * topics), api_outbox.c and api_port.c (import, export).
  *
  * Order of checks, so that a client learns the most useful thing first
  * and nobody learns anything without the token: 401 (token), 404/405
@@ -36,7 +37,8 @@
 enum body_use {
 	BODY_NONE,	/* ignored (GET, DELETE) */
 	BODY_OPT,	/* may be absent; if given, a JSON object */
-	BODY_REQ	/* a JSON object */
+	BODY_REQ,	/* a JSON object */
+	BODY_ICS	/* iCalendar text, left in req->body for the route */
 };
 
 struct route {
@@ -67,16 +69,21 @@ static const struct route routes[] = {
 	{ "DELETE", "talks/*", pd_api_talk_delete, BODY_NONE },
 	{ "POST", "talks/*/confirm", pd_api_talk_confirm, BODY_OPT },
 	{ "POST", "talks/*/decline", pd_api_talk_decline, BODY_OPT },
+	{ "GET", "talks/*/link", pd_api_talk_link, BODY_NONE },
 	{ "GET", "people", pd_api_people_list, BODY_NONE },
 	{ "POST", "people", pd_api_people_create, BODY_REQ },
 	{ "GET", "people/*", pd_api_person_show, BODY_NONE },
 	{ "PATCH", "people/*", pd_api_person_patch, BODY_REQ },
 	{ "DELETE", "people/*", pd_api_person_delete, BODY_NONE },
+	{ "POST", "people/*/feed", pd_api_person_feed_new, BODY_OPT },
+	{ "DELETE", "people/*/feed", pd_api_person_feed_revoke, BODY_NONE },
 	{ "DELETE", "attendances/*", pd_api_attendance_delete, BODY_NONE },
 	{ "GET", "groups", pd_api_groups_list, BODY_NONE },
 	{ "GET", "topics", pd_api_topics_list, BODY_NONE },
 	{ "GET", "outbox", pd_api_outbox_list, BODY_NONE },
 	{ "POST", "outbox/*/retry", pd_api_outbox_retry, BODY_OPT },
+	{ "POST", "import", pd_api_import, BODY_ICS },
+	{ "GET", "export", pd_api_export, BODY_NONE },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -395,21 +402,23 @@ skip_ws(const char *p)
 }
 
 /*
- * "application/json", optionally with parameters; a charset other than
- * UTF-8 is refused, because that is all JSON may be (RFC 8259 8.1).
+ * The media type type (e.g. "application/json"), optionally with
+ * parameters; a charset other than UTF-8 is refused, because that is all
+ * JSON may be (RFC 8259 8.1) and all iCalendar we read (RFC 5545 3.1.4).
  */
 static int
-json_content_type(const char *ct)
+content_type_is(const char *ct, const char *type)
 {
+	size_t tlen = strlen(type);
 	const char *p, *v;
 	size_t n;
 
 	if (ct == NULL)
 		return 0;
 	p = skip_ws(ct);
-	if (strncasecmp(p, "application/json", 16) != 0)
+	if (strncasecmp(p, type, tlen) != 0)
 		return 0;
-	p = skip_ws(p + 16);
+	p = skip_ws(p + tlen);
 	while (*p == ';') {
 		p = skip_ws(p + 1);
 		n = strcspn(p, "=;");
@@ -448,7 +457,10 @@ blank(const char *s, size_t len)
 	return 1;
 }
 
-/* Parses the body the route wants into c->body; answers 415/400 else. */
+/*
+ * Parses the JSON body the route wants into c->body; an iCalendar body is
+ * only checked for its type.  Answers 415/400 else.
+ */
 static int
 read_body(struct pd_api_ctx *c, enum body_use use)
 {
@@ -460,7 +472,12 @@ read_body(struct pd_api_ctx *c, enum body_use use)
 	    (use == BODY_OPT && (req->body == NULL || blank(req->body,
 	    req->body_len))))
 		return PD_OK;
-	if (!json_content_type(req->content_type))
+	/* The route parses it: the parser's errors name the line. */
+	if (use == BODY_ICS)
+		return content_type_is(req->content_type, "text/calendar") ?
+		    PD_OK : pd_api_fail(c, 415, "Content-Type", "the body must "
+		    "be iCalendar, sent as Content-Type: text/calendar");
+	if (!content_type_is(req->content_type, "application/json"))
 		return pd_api_fail(c, 415, "Content-Type", "the body must be "
 		    "JSON, sent as Content-Type: application/json");
 	if (req->body == NULL || req->body_len == 0)

@@ -1,6 +1,7 @@
 /*
  * What the organizer API's files (api.c: auth, routing, bodies, replies;
- * api_event.c, api_talk.c, api_person.c: the resources) share and nobody
+ * api_event.c, api_talk.c, api_person.c, api_outbox.c, api_port.c: the
+ * resources) share and nobody
  * else may use.
  *
  * A handler gets a struct pd_api_ctx with the path's {id} segments and
@@ -27,7 +28,8 @@ struct pd_api_ctx {
 	const struct pd_http_req *req;
 	struct pd_http_resp *resp;
 	const char *arg[PD_API_MAX_ARGS];	/* the path's "*" segments */
-	json_t *body;		/* a JSON object, or NULL: no body given */
+	json_t *body;		/* a JSON object, or NULL: no body given
+				 * (an iCalendar route reads req->body) */
 	int wrote;		/* set by handlers after a successful write */
 };
 
@@ -128,5 +130,10 @@ int pd_api_person_patch(struct pd_api_ctx *c);
 int pd_api_person_delete(struct pd_api_ctx *c);
 int pd_api_groups_list(struct pd_api_ctx *c);
 int pd_api_topics_list(struct pd_api_ctx *c);
+int pd_api_person_feed_new(struct pd_api_ctx *c);
+int pd_api_person_feed_revoke(struct pd_api_ctx *c);
+int pd_api_talk_link(struct pd_api_ctx *c);
+int pd_api_import(struct pd_api_ctx *c);
+int pd_api_export(struct pd_api_ctx *c);
 
 #endif

@@ -5,6 +5,11 @@
  * A person in the path is named as anywhere else: id, e-mail address or
  * exact name.  Validation (a name, a well-formed address, de or en) is
  * the store's; an address another person has answers 409.
+ *
+ * A person's private feed URL holds a secret token of which the store
+ * keeps only the hash (token.h), so POST .../feed shows the token once,
+ * in its answer, and never logs it; making a new one revokes the old,
+ * as "podium feed url" does, and DELETE .../feed is "podium feed revoke".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,8 +18,10 @@
 
 #include <jansson.h>
 
+#include "podium/buf.h"
 #include "podium/config.h"
 #include "podium/store.h"
+#include "podium/token.h"
 
 #include "api_int.h"
 #include "json_model.h"
@@ -36,6 +43,9 @@ static const struct pd_api_field patch_fields[] = {
 	PERSON_FIELDS,
 	{ "id", PD_API_RO }, { "uuid", PD_API_RO },
 };
+
+/* Where the daemon listens when no config says otherwise (config.c). */
+#define DEFAULT_BASE "http://127.0.0.1:8080"
 
 /* The base of feed URLs in answers; relative paths without one. */
 static const char *
@@ -264,5 +274,91 @@ out:
 		pd_api_fail(c, 500, NULL, "out of memory");
 	json_decref(a);
 	pd_topic_list_free(list, n);
+	return rc;
+}
+
+/*
+ * BASE/calendars/person/TOKEN.ics and the same as webcal://, as
+ * cli_feed_url() makes them.  An unusable URL is a 500: the token was
+ * stored already, but nobody has seen it, so it opens nothing.
+ */
+static int
+reply_feed_url(struct pd_api_ctx *c, const char *token)
+{
+	const char *base = base_url(c) != NULL ? base_url(c) : DEFAULT_BASE;
+	const char *rest = base;
+	struct pd_buf http = PD_BUF_INIT, webcal = PD_BUF_INIT;
+	int rc;
+
+	if (strncmp(rest, "http://", 7) == 0)
+		rest += 7;
+	else if (strncmp(rest, "https://", 8) == 0)
+		rest += 8;
+	pd_buf_addf(&http, "%s/calendars/person/%s.ics", base, token);
+	pd_buf_addf(&webcal, "webcal://%s/calendars/person/%s.ics", rest,
+	    token);
+	if (pd_buf_failed(&http) || pd_buf_failed(&webcal))
+		rc = pd_api_fail(c, 500, NULL, "out of memory");
+	else
+		rc = pd_api_reply(c, 201, json_pack("{s:s, s:s}", "url",
+		    http.data, "webcal", webcal.data));
+	/* The answer holds its own copy; these go with the secret in them. */
+	if (http.data != NULL)
+		explicit_bzero(http.data, http.len);
+	if (webcal.data != NULL)
+		explicit_bzero(webcal.data, webcal.len);
+	pd_buf_free(&http);
+	pd_buf_free(&webcal);
+	return rc;
+}
+
+int
+pd_api_person_feed_new(struct pd_api_ctx *c)
+{
+	char token[PD_TOKEN_LEN + 1], hash[PD_TOKEN_HASH_LEN + 1];
+	struct pd_person p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(token, 0, sizeof(token));
+	if ((rc = pd_api_fields(c, NULL, 0)) != PD_OK ||
+	    (rc = load(c, &p)) != PD_OK)
+		goto out;
+	if ((rc = pd_token_new(token)) != PD_OK ||
+	    (rc = pd_token_hash(token, strlen(token), hash)) != PD_OK) {
+		pd_api_fail(c, 500, NULL, "cannot make a token: %s",
+		    pd_strerror(rc));
+		goto out;
+	}
+	/* Replacing the hash is what revokes the URL given before. */
+	if ((rc = pd_store_feed_token_set(c->app->st, p.id, hash)) != PD_OK) {
+		pd_api_fail_store(c, rc, NULL);
+		goto out;
+	}
+	c->wrote = 1;
+	rc = reply_feed_url(c, token);
+out:
+	explicit_bzero(token, sizeof(token));
+	pd_person_clear(&p);
+	return rc;
+}
+
+int
+pd_api_person_feed_revoke(struct pd_api_ctx *c)
+{
+	struct pd_person p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = load(c, &p)) != PD_OK)
+		return rc;
+	/* NULL: no hash at all, which no token can ever match. */
+	if ((rc = pd_store_feed_token_set(c->app->st, p.id, NULL)) != PD_OK)
+		pd_api_fail_store(c, rc, NULL);
+	else {
+		c->wrote = 1;
+		rc = pd_api_no_content(c);
+	}
+	pd_person_clear(&p);
 	return rc;
 }

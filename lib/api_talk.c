@@ -6,6 +6,10 @@
  * e-mail address or an exact name; a name nobody has answers 404 naming
  * the field.  Talks are named by id; "alternative_to" must be a talk of
  * the same event.  Whether the result is valid is the store's call.
+ *
+ * GET /api/talks/{id}/link is "podium talk link": the speaker's answer
+ * page, signed with the daemon's key (answer.h), so the same talk gives
+ * the same link here as on the command line with the same key.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "podium/answer.h"
+#include "podium/config.h"
 #include "podium/store.h"
 #include "podium/tz.h"
 
@@ -21,6 +27,9 @@
 #include "json_model.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Where the daemon listens when no config says otherwise (config.c). */
+#define DEFAULT_BASE "http://127.0.0.1:8080"
 
 static const struct pd_api_field agenda_fields[] = {
 	{ "label", PD_API_STR | PD_API_NULL },
@@ -432,4 +441,58 @@ pd_api_attendance_delete(struct pd_api_ctx *c)
 		return pd_api_fail_store(c, rc, NULL);
 	c->wrote = 1;
 	return pd_api_no_content(c);
+}
+
+int
+pd_api_talk_link(struct pd_api_ctx *c)
+{
+	const char *base = c->app->cfg != NULL ? c->app->cfg->base_url :
+	    DEFAULT_BASE;
+	struct pd_event *ev = NULL;
+	struct pd_talk t;
+	char idbuf[24], *tok = NULL, *link = NULL;
+	int64_t id, event_id, expiry;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((rc = pd_api_arg_id(c, 0, "talk", &id)) != PD_OK)
+		goto out;
+	rc = pd_store_talk_get(c->app->st, id, &t, &event_id);
+	if (rc == PD_ENOTFOUND) {
+		pd_api_fail(c, 404, NULL, "no talk with id %lld",
+		    (long long)id);
+		goto out;
+	}
+	if (rc != PD_OK) {
+		pd_api_fail_store(c, rc, NULL);
+		goto out;
+	}
+	if (t.speaker.id <= 0) {
+		rc = pd_api_fail(c, 400, "speaker", "talk %lld has no speaker",
+		    (long long)id);
+		goto out;
+	}
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)event_id);
+	if ((rc = pd_store_event_get(c->app->st, idbuf, &ev)) != PD_OK) {
+		pd_api_fail_store(c, rc, NULL);
+		goto out;
+	}
+	/* The expiry follows the event, as in the mail the speaker gets. */
+	if ((rc = pd_answer_expiry(ev, c->app->now(), &expiry)) != PD_OK ||
+	    (rc = pd_answer_token_make(c->app->key, t.id, t.speaker.id, expiry,
+	    &tok)) != PD_OK ||
+	    (rc = pd_answer_link(base, tok, &link)) != PD_OK) {
+		pd_api_fail(c, 500, NULL, "talk %lld: cannot make the link: %s",
+		    (long long)id, pd_strerror(rc));
+		goto out;
+	}
+	rc = pd_api_reply(c, 200, json_pack("{s:s, s:I, s:I, s:I}", "url", link,
+	    "talk_id", (json_int_t)t.id, "event_id", (json_int_t)event_id,
+	    "expires", (json_int_t)expiry));
+out:
+	free(tok);
+	free(link);
+	pd_talk_clear(&t);
+	pd_event_free(ev);
+	return rc;
 }

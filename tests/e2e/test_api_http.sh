@@ -4,7 +4,8 @@
 # API's errors (401, 400, 404, 405, 409, 413, 415), hostile paths that
 # must never reach a file, and the speaker answer pages (two buttons,
 # accept and decline change the talk and the feeds, tampered tokens,
-# HTML escaping).  Run by ctest with PODIUM_BIN_DIR and PODIUM_SRC_DIR.
+# HTML escaping), and import, export, feed URLs and answer links through
+# the API.  Run by ctest with PODIUM_BIN_DIR and PODIUM_SRC_DIR.
 set -euo pipefail
 
 . "${PODIUM_SRC_DIR:?PODIUM_SRC_DIR is not set}/tests/lib/daemon.sh"
@@ -388,6 +389,53 @@ else
 		'<script>alert(1)'
 	check "the speaker's name is escaped" lacks "$DAEMON_DIR/pagexss.body" '<b>Bold</b>'
 fi
+
+# ---- answer links, feed URLs, import and export through the API ----
+# (import last: re-importing replaces the parts of its events, the talk
+# made above included)
+
+if [ -n "$XT" ]; then
+	api link GET "/api/talks/$XT/link"
+	LINK=$(json link 'd["url"]')
+	check "GET /api/talks/ID/link: 200 with a /respond/ URL" \
+		matches "$HTTP_CODE $LINK" "^200 $DAEMON_URL/respond/"
+	check "the API link is the CLI's" eq "$LINK" "$("$PODIUM" talk link "$XT")"
+	fetch linkpage "$LINK"
+	check "the linked answer page: 200" eq "$HTTP_CODE" 200
+else
+	skip "GET /api/talks/ID/link" "no talk was made"
+fi
+
+api feed POST "/api/people/$XP/feed"
+FEED_URL=$(json feed 'd["url"]')
+check "POST /api/people/ID/feed: 201 with a URL" \
+	matches "$HTTP_CODE $FEED_URL" "^201 $DAEMON_URL/calendars/person/"
+check "the feed URL serves the calendar (<= 10 s)" wait_for 10 \
+	feed_shows feedget "$FEED_URL" --person max.bold@example.org \
+	--min-events 1
+api feeddel DELETE "/api/people/$XP/feed"
+check "DELETE /api/people/ID/feed: 204" eq "$HTTP_CODE" 204
+fetch feedgone "$FEED_URL"
+check "a revoked feed URL: 404" eq "$HTTP_CODE" 404
+
+fetch imp -X POST -H "Authorization: Bearer $DAEMON_TOKEN" \
+	-H 'Content-Type: text/calendar; charset=utf-8' \
+	--data-binary "@$PODIUM_SRC_DIR/calendars/smartcity-gera-2021.ics" \
+	"$DAEMON_URL/api/import"
+check "POST /api/import (text/calendar): 200" status_is imp 200
+check "re-import updates by UID, creates no one" \
+	eq "$(json imp 'd["people_created"] == 0 and d["updated"] > 0')" true
+fetch impbad -X POST -H "Authorization: Bearer $DAEMON_TOKEN" \
+	-H 'Content-Type: text/calendar' \
+	--data-binary "@$PODIUM_SRC_DIR/tests/data/bad/invalid-date.ics" \
+	"$DAEMON_URL/api/import"
+check "a bad calendar: 400 naming the calendar" jeq impbad 'd["field"]' calendar
+api export GET /api/export
+check "GET /api/export: 200 text/calendar" \
+	matches "$HTTP_CODE $(header export Content-Type)" '^200 text/calendar'
+check "the export has the session" contains "$DAEMON_DIR/export.body" "UID:$SESSION_UID"
+api exportpub GET '/api/export?public=1'
+check "the public export has no addresses" lacks "$DAEMON_DIR/exportpub.body" "mailto:"
 
 check "podiumd is healthy at the end" healthy
 daemon_stop

@@ -16,9 +16,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "podium/answer.h"
 #include "podium/http.h"
 #include "podium/outbox.h"
 #include "podium/store.h"
+#include "podium/token.h"
 
 #define TOKEN "secret-token"
 #define NOW 1612425600		/* 2021-02-04T08:00:00Z */
@@ -88,7 +90,8 @@ teardown(void **state)
 
 /*
  * Sends one request and returns the status; f->json is the answer's JSON
- * (NULL for an empty body).  An answer that is not JSON fails the test.
+ * (NULL for an empty body).  An answer that is not JSON fails the test,
+ * unless it says it is a calendar (export): then f->resp.body has it.
  */
 static int
 send_full(struct fx *f, const char *method, const char *path,
@@ -111,7 +114,8 @@ send_full(struct fx *f, const char *method, const char *path,
 	req.body = body != NULL ? body : "";
 	req.body_len = len;
 	pd_api_handle(&f->app, &req, &f->resp);
-	if (f->resp.body.len > 0) {
+	if (f->resp.body.len > 0 && (f->resp.content_type == NULL ||
+	    strncmp(f->resp.content_type, "text/calendar", 13) != 0)) {
 		f->json = json_loadb(f->resp.body.data, f->resp.body.len, 0,
 		    &jerr);
 		if (f->json == NULL)
@@ -1101,6 +1105,8 @@ api_all_routes__junk__never_answers_5xx(void **state)
 		"/api/attendances/1", "/api/groups", "/api/topics",
 		"/api/events/0", "/api/talks/-1", "/api/people/%00",
 		"/api/talks/99999999999999999999999",
+		"/api/people/1/feed", "/api/talks/1/link", "/api/import",
+		"/api/export",
 	};
 	static const char *const methods[] = {
 		"GET", "HEAD", "POST", "PATCH", "DELETE", "PUT", "OPTIONS",
@@ -1174,6 +1180,275 @@ api_outbox__failed_message__is_listed_and_retried(void **state)
 	    404);
 }
 
+
+/* ---- import, export, feed URLs, answer links ---- */
+
+/* Reads a file of the source tree (PODIUM_SRC_DIR, set by ctest). */
+static char *
+slurp(const char *rel, size_t *len)
+{
+	const char *src = getenv("PODIUM_SRC_DIR");
+	char path[512];
+	FILE *fp;
+	char *data;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", src != NULL ? src : ".", rel);
+	if ((fp = fopen(path, "rb")) == NULL)
+		fail_msg("cannot open %s (is PODIUM_SRC_DIR set?)", path);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	data = malloc((size_t)n + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)n, fp), (size_t)n);
+	data[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return data;
+}
+
+static int
+send_ics(struct fx *f, const char *ctype, const char *body, size_t len)
+{
+	return send_full(f, "POST", "/api/import", NULL, "Bearer " TOKEN,
+	    ctype, body, len);
+}
+
+/* GET /api/export with query; the calendar is f->resp.body. */
+static int
+export(struct fx *f, const char *query)
+{
+	return send_full(f, "GET", "/api/export", query, "Bearer " TOKEN,
+	    NULL, NULL, 0);
+}
+
+static int
+body_has(struct fx *f, const char *s)
+{
+	return f->resp.body.len > 0 && strstr(f->resp.body.data, s) != NULL;
+}
+
+static void
+api_import__gera_calendar__creates_events_and_export_has_them(void **state)
+{
+	struct fx *f = *state;
+	size_t len;
+	char *ics = slurp("calendars/smartcity-gera-2021.ics", &len);
+
+	assert_int_equal(send_ics(f, "text/calendar; charset=utf-8", ics, len),
+	    200);
+	assert_int_equal(jint(f->json, "created"), 6);
+	assert_int_equal(jint(f->json, "updated"), 0);
+	assert_true(jint(f->json, "people_created") > 0);
+	assert_int_equal(f->changes, 1);
+	assert_int_equal(get(f, "/api/events"), 200);
+	assert_int_equal(json_array_size(f->json), 6);
+	/* Idempotent by UID: the second time updates what the first made. */
+	assert_int_equal(send_ics(f, "text/calendar", ics, len), 200);
+	assert_int_equal(jint(f->json, "created"), 0);
+	assert_int_equal(jint(f->json, "updated"), 6);
+	assert_int_equal(jint(f->json, "people_created"), 0);
+
+	assert_int_equal(export(f, NULL), 200);
+	assert_string_equal(f->resp.content_type,
+	    "text/calendar; charset=utf-8");
+	assert_true(body_has(f, "BEGIN:VCALENDAR"));
+	assert_true(body_has(f, "UID:fg-kommunale-infrastruktur-2021-01-22@"
+	    "smartcity-gera.example.org"));
+	assert_true(body_has(f, "UID:projektwochen-smarte-quartiere-2021-02-11"
+	    "@smartcity-gera.example.org"));
+	/* The organizers' export has the addresses, the public one none. */
+	assert_true(body_has(f, "mailto:"));
+	assert_int_equal(export(f, "public=1"), 200);
+	assert_true(body_has(f, "UID:fg-kommunale-infrastruktur"));
+	assert_false(body_has(f, "mailto:"));
+	assert_int_equal(export(f, "topic=smarte-quartiere"), 200);
+	assert_true(body_has(f, "BEGIN:VEVENT"));
+	free(ics);
+}
+
+static void
+api_import__bad_calendars__return_400_and_import_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[] = {
+		"bad-rrule.ics", "bad-utf8.ics", "binary-junk.ics", "empty.ics",
+		"end-before-start.ics", "invalid-date.ics", "no-dtstart.ics",
+		"no-end-vcalendar.ics", "truncated.ics",
+	};
+	char rel[64], *ics;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rel, sizeof(rel), "tests/data/bad/%s", bad[i]);
+		ics = slurp(rel, &len);
+		if (send_ics(f, "text/calendar", ics, len) != 400)
+			fail_msg("%s -> %d", bad[i], f->resp.status);
+		assert_field(f, "calendar");
+		free(ics);
+	}
+	/* The parser names the line, and the client gets to see it. */
+	ics = slurp("tests/data/bad/invalid-date.ics", &len);
+	assert_int_equal(send_ics(f, "text/calendar", ics, len), 400);
+	assert_non_null(strstr(jstr(f->json, "error"), "line"));
+	assert_non_null(strstr(jstr(f->json, "error"), "DTSTART"));
+	free(ics);
+	assert_int_equal(f->changes, 0);
+	assert_int_equal(get(f, "/api/events"), 200);
+	assert_int_equal(json_array_size(f->json), 0);
+	assert_int_equal(get(f, "/api/people"), 200);
+	assert_int_equal(json_array_size(f->json), 0);
+}
+
+static void
+api_import__not_text_calendar__returns_415(void **state)
+{
+	struct fx *f = *state;
+	static const char ics[] = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+
+	assert_int_equal(send_ics(f, "application/json", ics, strlen(ics)),
+	    415);
+	assert_field(f, "Content-Type");
+	assert_int_equal(send_ics(f, NULL, ics, strlen(ics)), 415);
+	assert_int_equal(send_ics(f, "text/calendar; charset=latin1", ics,
+	    strlen(ics)), 415);
+	assert_int_equal(f->changes, 0);
+}
+
+static void
+api_export__unknown_filter_or_parameter__returns_404_or_400(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(export(f, NULL), 200);
+	assert_true(body_has(f, "BEGIN:VCALENDAR"));
+	assert_int_equal(export(f, "group=nobody"), 404);
+	assert_field(f, "group");
+	assert_non_null(strstr(jstr(f->json, "error"), "nobody"));
+	assert_int_equal(export(f, "topic=nothing"), 404);
+	assert_field(f, "topic");
+	assert_int_equal(export(f, "person=Niemand"), 404);
+	assert_field(f, "person");
+	assert_int_equal(export(f, "privat=1"), 400);
+	assert_field(f, "privat");
+	assert_int_equal(export(f, "public=yes"), 400);
+	assert_field(f, "public");
+	assert_int_equal(export(f, "group=a&topic=b"), 400);
+	assert_int_equal(send_json(f, "POST", "/api/export", "{}"), 405);
+}
+
+/* The token of a feed URL ".../calendars/person/TOKEN.ics", hashed. */
+static void
+feed_hash(const char *url, char hash[PD_TOKEN_HASH_LEN + 1])
+{
+	const char *tok = strstr(url, "/calendars/person/");
+
+	assert_non_null(tok);
+	tok += strlen("/calendars/person/");
+	assert_string_equal(tok + PD_TOKEN_LEN, ".ics");
+	assert_int_equal(pd_token_hash(tok, PD_TOKEN_LEN, hash), PD_OK);
+}
+
+static void
+api_person_feed__post_twice__revokes_the_first_url(void **state)
+{
+	struct fx *f = *state;
+	char h1[PD_TOKEN_HASH_LEN + 1], h2[PD_TOKEN_HASH_LEN + 1];
+	char url1[128];
+	int64_t who = 0;
+	json_int_t id;
+
+	id = add_person(f, "{\"name\": \"Anna Schmidt\", "
+	    "\"email\": \"anna@example.org\"}");
+	f->changes = 0;
+	assert_int_equal(send_json(f, "POST",
+	    "/api/people/anna@example.org/feed", NULL), 201);
+	assert_int_equal(f->changes, 1);
+	snprintf(url1, sizeof(url1), "%s", jstr(f->json, "url"));
+	assert_int_equal(strncmp(url1, "http://127.0.0.1:8080/calendars/"
+	    "person/", 39), 0);
+	assert_string_equal(jstr(f->json, "webcal") + strlen("webcal://"),
+	    url1 + strlen("http://"));
+	feed_hash(url1, h1);
+	assert_int_equal(pd_store_feed_token_find(f->app.st, h1, &who), PD_OK);
+	assert_int_equal(who, id);
+
+	assert_int_equal(send_json(f, "POST", "/api/people/Anna Schmidt/feed",
+	    NULL), 201);
+	assert_string_not_equal(jstr(f->json, "url"), url1);
+	feed_hash(jstr(f->json, "url"), h2);
+	assert_int_equal(pd_store_feed_token_find(f->app.st, h1, &who),
+	    PD_ENOTFOUND);
+	assert_int_equal(pd_store_feed_token_find(f->app.st, h2, &who), PD_OK);
+
+	assert_int_equal(send_json(f, "DELETE", "/api/people/anna@example.org/"
+	    "feed", NULL), 204);
+	assert_int_equal(pd_store_feed_token_find(f->app.st, h2, &who),
+	    PD_ENOTFOUND);
+	assert_int_equal(f->changes, 3);
+}
+
+static void
+api_person_feed__unknown_person_or_field__returns_404_or_400(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(send_json(f, "POST", "/api/people/nobody/feed", NULL),
+	    404);
+	assert_int_equal(send_json(f, "DELETE", "/api/people/nobody/feed",
+	    NULL), 404);
+	add_person(f, "{\"name\": \"A\"}");
+	assert_int_equal(send_json(f, "POST", "/api/people/A/feed",
+	    "{\"token\": \"mine\"}"), 400);
+	assert_field(f, "token");
+	assert_int_equal(get(f, "/api/people/A/feed"), 405);
+	assert_string_equal(header(f, "Allow"), "POST, DELETE");
+}
+
+static void
+api_talk_link__same_as_the_cli__and_404_for_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct pd_event *ev = NULL;
+	char pbuf[64], idbuf[24], *tok = NULL, *link = NULL;
+	json_int_t event, talk, speaker;
+	int64_t expiry;
+	size_t i;
+
+	for (i = 0; i < sizeof(f->app.key); i++)
+		f->app.key[i] = (unsigned char)(i * 7 + 1);
+	event = add_event(f);
+	speaker = add_person(f, "{\"name\": \"B\", "
+	    "\"email\": \"b@example.org\"}");
+	assert_int_equal(send_json(f, "POST", PATH("/api/events/%lld/talks",
+	    (long long)event), "{\"title\": \"T\", \"speaker\": "
+	    "\"b@example.org\"}"), 201);
+	talk = jint(f->json, "id");
+	f->changes = 0;
+	assert_int_equal(get(f, PATH("/api/talks/%lld/link", (long long)talk)),
+	    200);
+	assert_int_equal(f->changes, 0);
+
+	/* What "podium talk link" computes from the same key and talk. */
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)event);
+	assert_int_equal(pd_store_event_get(f->app.st, idbuf, &ev), PD_OK);
+	assert_int_equal(pd_answer_expiry(ev, NOW, &expiry), PD_OK);
+	assert_int_equal(pd_answer_token_make(f->app.key, talk, speaker,
+	    expiry, &tok), PD_OK);
+	assert_int_equal(pd_answer_link("http://127.0.0.1:8080", tok, &link),
+	    PD_OK);
+	assert_string_equal(jstr(f->json, "url"), link);
+	assert_int_equal(jint(f->json, "expires"), expiry);
+	free(tok);
+	free(link);
+	pd_event_free(ev);
+
+	assert_int_equal(get(f, "/api/talks/999/link"), 404);
+	assert_int_equal(get(f, "/api/talks/x/link"), 404);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1223,6 +1498,13 @@ main(void)
 		T(api_reads__change_nothing__and_call_no_change_hook),
 		T(api_all_routes__junk__never_answers_5xx),
 		T(api_outbox__failed_message__is_listed_and_retried),
+		T(api_import__gera_calendar__creates_events_and_export_has_them),
+		T(api_import__bad_calendars__return_400_and_import_nothing),
+		T(api_import__not_text_calendar__returns_415),
+		T(api_export__unknown_filter_or_parameter__returns_404_or_400),
+		T(api_person_feed__post_twice__revokes_the_first_url),
+		T(api_person_feed__unknown_person_or_field__returns_404_or_400),
+		T(api_talk_link__same_as_the_cli__and_404_for_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
