@@ -101,8 +101,6 @@ on_changed(struct pd_app *app)
 		kick(the_runner);
 }
 
-
-
 /*
  * The API token: read from its file, or, when the file does not exist
  * yet, made and written there (0600) so that a first start needs no
@@ -132,8 +130,8 @@ load_api_token(const char *path, char **tok, size_t *len)
 			pd_log(PD_LOG_ERROR, "%s: %s", path, strerror(errno));
 			return PD_EIO;
 		}
-		strcat(fresh, "\n");
-		if (write(fd, fresh, strlen(fresh)) < 0 || close(fd) != 0) {
+		fresh[PD_TOKEN_LEN] = '\n';
+		if (write(fd, fresh, PD_TOKEN_LEN + 1) < 0 || close(fd) != 0) {
 			pd_log(PD_LOG_ERROR, "%s: %s", path, strerror(errno));
 			return PD_EIO;
 		}
@@ -343,7 +341,9 @@ main(int argc, char **argv)
 		status = EX_CONFIG;
 		goto out;
 	}
-	if (cfg.api_token_file != NULL && load_api_token(cfg.api_token_file,
+	/* A single mail pass (--once) serves no API: no token to make. */
+	if (!once && cfg.api_token_file != NULL &&
+	    load_api_token(cfg.api_token_file,
 	    &app.api_token, &app.api_token_len) != PD_OK) {
 		status = EX_CONFIG;
 		goto out;
