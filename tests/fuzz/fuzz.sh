@@ -72,7 +72,13 @@ run_one() {
 	t=$1
 	log=$OUT/logs/$t.log
 	mkdir -p "$OUT/corpus/$t" "$OUT/artifacts/$t" "$OUT/logs"
-	dirs=("$OUT/corpus/$t" "tests/fuzz/corpus/$t")
+	dirs=("$OUT/corpus/$t")
+	# The template target starts from the real templates, not copies.
+	if [ "$t" = template ]; then
+		dirs+=(templates/de templates/en templates/pages templates/pages/de templates/pages/en)
+	else
+		dirs+=("tests/fuzz/corpus/$t")
+	fi
 	[ -d "tests/fuzz/regress/$t" ] && dirs+=("tests/fuzz/regress/$t")
 	set +e
 	PODIUM_DATADIR=$ROOT \
