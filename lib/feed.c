@@ -232,6 +232,9 @@ make_feed(char *body, size_t len, struct pd_feed **out)
 	}
 	*p++ = '"';
 	*p = '\0';
+	/* Each representation has its own strong tag; made once, not per request. */
+	snprintf(f->gz_etag, sizeof(f->gz_etag), "%.*s-gz\"",
+	    (int)strlen(f->etag) - 1, f->etag);
 	/* Small feeds do not gain from gzip; keep them plain. */
 	if (len > 512 && gzip_body(body, len, &f->gz, &f->gzlen) == PD_OK &&
 	    f->gzlen >= len) {

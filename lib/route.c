@@ -109,7 +109,6 @@ serve_feed(struct pd_app *app, const struct pd_http_req *req,
     const char *name, struct pd_http_resp *resp)
 {
 	struct pd_feed *f = NULL;
-	char gztag[48];
 	const char *tag;
 	int64_t since;
 	int rc, gz, personal = strncmp(name, "person/", 7) == 0;
@@ -123,10 +122,7 @@ serve_feed(struct pd_app *app, const struct pd_http_req *req,
 		return;
 	}
 	gz = f->gz != NULL && accepts_gzip(req->accept_encoding);
-	/* Each representation has its own strong tag. */
-	snprintf(gztag, sizeof(gztag), "%.*s-gz\"",
-	    (int)strlen(f->etag) - 1, f->etag);
-	tag = gz ? gztag : f->etag;
+	tag = gz ? f->gz_etag : f->etag;
 	resp->content_type = "text/calendar; charset=utf-8";
 	pd_http_resp_header(resp, "ETag", tag);
 	pd_http_resp_header(resp, "Last-Modified", f->last_modified);
@@ -136,7 +132,7 @@ serve_feed(struct pd_app *app, const struct pd_http_req *req,
 		pd_http_resp_header(resp, "Vary", "Accept-Encoding");
 	if (req->if_none_match != NULL) {
 		if (etag_listed(req->if_none_match, f->etag) ||
-		    etag_listed(req->if_none_match, gztag)) {
+		    etag_listed(req->if_none_match, f->gz_etag)) {
 			resp->status = 304;
 			pd_feed_release(f);
 			return;

@@ -31,13 +31,6 @@
 #include "cli.h"
 #include "output.h"
 
-/* The outbox keeps the subject as it was written, in UTF-8. */
-static char *
-subject_text(const char *raw)
-{
-	return cli_strdup(raw != NULL ? raw : "");
-}
-
 /* "2021-02-04T08:00:00Z", or "-" for 0. */
 static void
 utc_text(int64_t t, char out[24])
@@ -52,7 +45,7 @@ utc_text(int64_t t, char out[24])
 }
 
 static json_t *
-json_msg(const struct pd_outbox_msg *m, const char *subject)
+json_msg(const struct pd_outbox_msg *m)
 {
 	char next[24], created[24], sent[24];
 
@@ -70,7 +63,7 @@ json_msg(const struct pd_outbox_msg *m, const char *subject)
 	    "sequence", (json_int_t)m->sequence,
 	    "to", jstr(m->rcpt),
 	    "from", jstr(m->mail_from),
-	    "subject", jstr(subject),
+	    "subject", jstr(m->subject),
 	    "attempts", m->attempts,
 	    "next_attempt", m->state == PD_OUTBOX_PENDING ? jstr(next) :
 	    json_null(),
@@ -91,7 +84,7 @@ cmd_mail_list(struct cli *c, int argc, char **argv)
 	struct table *t = NULL;
 	json_t *arr = NULL;
 	const char *want = NULL;
-	char id[24], attempts[24], next[24], *subject;
+	char id[24], attempts[24], next[24];
 	size_t n = 0, i;
 	int ch, rc;
 
@@ -115,9 +108,8 @@ cmd_mail_list(struct cli *c, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const struct pd_outbox_msg *m = &list[i];
 
-		subject = subject_text(m->subject);
 		if (arr != NULL) {
-			json_array_append_new(arr, json_msg(m, subject));
+			json_array_append_new(arr, json_msg(m));
 		} else {
 			utc_text(m->state == PD_OUTBOX_PENDING ?
 			    m->next_attempt : 0, next);
@@ -125,10 +117,9 @@ cmd_mail_list(struct cli *c, int argc, char **argv)
 			    m->attempts);
 			table_add(t, out_id(m->id, id),
 			    pd_outbox_state_name(m->state), m->kind, m->rcpt,
-			    attempts, next, subject,
+			    attempts, next, m->subject != NULL ? m->subject : "",
 			    m->last_error != NULL ? m->last_error : "");
 		}
-		free(subject);
 	}
 	if (arr != NULL)
 		out_json(arr);
@@ -238,10 +229,7 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 	status = m.state == PD_OUTBOX_SENT ? EX_OK :
 	    m.state == PD_OUTBOX_FAILED ? EX_DATAERR : EX_UNAVAILABLE;
 	if (c->json) {
-		char *subject = subject_text(m.subject);
-
-		out_json(json_msg(&m, subject));
-		free(subject);
+		out_json(json_msg(&m));
 	} else if (m.state == PD_OUTBOX_SENT) {
 		printf("sent: message %" PRId64 " to %s via %s\n", m.id,
 		    address, cfg.smtp_url != NULL ? cfg.smtp_url :

@@ -25,6 +25,7 @@ struct pd_feed {
 	char *gz;		/* gzip of body; NULL when it would not help */
 	size_t gzlen;
 	char etag[40];		/* strong: "\"<hash>\"" */
+	char gz_etag[44];	/* the gzip form's own: "\"<hash>-gz\"" */
 	char last_modified[40];	/* IMF-fixdate */
 	int64_t mtime;		/* unix seconds of last_modified */
 };
