@@ -12,12 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "podium/datadir.h"
 #include "podium/err.h"
 #include "html.h"
-
-#ifndef PODIUM_DATADIR
-#define PODIUM_DATADIR "."
-#endif
 
 #define MAX_TEMPLATE (64 * 1024)
 #define MAX_DEPTH 8
@@ -149,7 +146,7 @@ int
 pd_html_template_load(const char *name, char **out, size_t *len)
 {
 	struct pd_buf path = PD_BUF_INIT, text;
-	const char *dir = getenv("PODIUM_DATADIR");
+	const char *dir = pd_datadir();
 	char chunk[4096];
 	ssize_t n;
 	int fd = -1, rc;
@@ -157,8 +154,6 @@ pd_html_template_load(const char *name, char **out, size_t *len)
 	pd_buf_init(&text, MAX_TEMPLATE);
 	if (!name_ok(name))
 		return PD_EINVAL;
-	if (dir == NULL || *dir == '\0')
-		dir = PODIUM_DATADIR;
 	if ((rc = pd_buf_addf(&path, "%s/templates/pages/%s", dir, name)) !=
 	    PD_OK)
 		goto out;

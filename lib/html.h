@@ -39,8 +39,9 @@ int pd_html_render(struct pd_buf *out, const char *tmpl, size_t len,
     const struct pd_html_var *vars, size_t nvars);
 
 /*
- * Reads DATADIR/templates/pages/NAME, where DATADIR is $PODIUM_DATADIR
- * when set, else the source tree the library was built from.  name is a
+ * Reads DATADIR/templates/pages/NAME, where DATADIR is pd_datadir()
+ * (datadir.h: $PODIUM_DATADIR, the installed share/podium or the source
+ * tree the library was built from).  name is a
  * relative path of [a-z0-9_./-] without "..".  *out (NUL-terminated) is
  * the caller's to free; PD_EIO when the file cannot be read.
  */

@@ -9,20 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "podium/datadir.h"
 #include "podium/template.h"
-
-#ifndef PODIUM_DATADIR
-#define PODIUM_DATADIR "."
-#endif
 
 #define MAX_TEMPLATE (256 * 1024)
 
 const char *
 pd_template_datadir(void)
 {
-	const char *d = getenv("PODIUM_DATADIR");
-
-	return d != NULL && *d != '\0' ? d : PODIUM_DATADIR;
+	return pd_datadir();
 }
 
 int

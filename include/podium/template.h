@@ -27,13 +27,14 @@ int pd_template_render(const char *tmpl, size_t len,
 
 /*
  * Reads DATADIR/templates/LANG/NAME.txt, falling back to German when the
- * language has no such file.  datadir NULL: $PODIUM_DATADIR, else the
- * source tree the library was built from.  *out: free().
+ * language has no such file.  datadir NULL: pd_datadir() (datadir.h:
+ * $PODIUM_DATADIR, the installed share/podium or the source tree).
+ * *out: free().
  */
 int pd_template_load(const char *datadir, const char *lang,
     const char *name, char **out, size_t *len, struct pd_error *err);
 
-/* The data directory pd_template_load uses when given NULL. */
+/* The data directory pd_template_load uses when given NULL: pd_datadir(). */
 const char *pd_template_datadir(void);
 
 #endif
