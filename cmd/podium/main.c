@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "podium/config.h"
 #include "podium/err.h"
@@ -26,6 +27,10 @@
 
 #define DEFAULT_DB	"podium.db"
 #define DEFAULT_BASE	"http://127.0.0.1:8080"
+/* Where the Debian package and make install put podiumd's config. */
+#ifndef SYSTEM_CONFIG
+#define SYSTEM_CONFIG	"/etc/podium/podium.ini"
+#endif
 
 static const struct cmd_entry cmds[] = {
 	{ "init", NULL, "",
@@ -433,6 +438,19 @@ noun_known(const char *noun)
 	return 0;
 }
 
+/*
+ * The config file when neither --db nor --config (nor PODIUM_DB or
+ * PODIUM_CONFIG) names one: podiumd's, where an install put it and this
+ * user may read it, so that "sudo -u podium podium event list" works on
+ * the daemon's database with its base URL and key.  NULL: none, the
+ * defaults (./podium.db) hold.
+ */
+static const char *
+default_config(void)
+{
+	return access(SYSTEM_CONFIG, R_OK) == 0 ? SYSTEM_CONFIG : NULL;
+}
+
 static int
 is_help(const char *arg)
 {
@@ -514,6 +532,8 @@ main(int argc, char **argv)
 		optind++;
 	}
 	cli.cmd = e;
+	if (cli.config == NULL && !db_given)
+		cli.config = default_config();
 
 	/*
 	 * With podiumd's config file the CLI works on the daemon's database,
