@@ -6,17 +6,22 @@
 #   make check   install missing packages, build with ASan+UBSan, run ctest
 #   make bench   benchmarks against their peers (bench/)
 #   make fuzz    libFuzzer targets (clang), FUZZ_SECONDS each (default 60)
+#   make install PREFIX=/usr/local DESTDIR=   binaries, templates, man
+#                pages, unit, /etc/podium/podium.ini (when missing)
+#   make uninstall   removes what the last install put there (not the config)
+#   make deb     build-deb/podium_<version>_<arch>.deb (dpkg-buildpackage)
+#   make deb-check   make deb, then lintian and checks of its contents
 
 PACKAGES = gcc make cmake pkg-config libical-dev libsqlite3-dev sqlite3 \
 	libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev zlib1g-dev libgmime-3.0-dev python3 python3-icalendar python3-aiosmtpd \
-	openssl curl
+	openssl curl mandoc groff-base man-db systemd
 BUILD = build
 CHECK_BUILD = build-check
 DB ?= podium.db
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run check bench fuzz clean
+.PHONY: all deps build run check bench fuzz clean install uninstall deb deb-check
 
 all: build
 
@@ -75,5 +80,36 @@ fuzz:
 	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) clang libclang-rt-14-dev"
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/fuzz.sh
 
+# cmake/install.cmake says what goes where; PREFIX is applied at install
+# time, so the unit names the binaries where they really are.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+uninstall:
+	DESTDIR="$(DESTDIR)" cmake --build $(BUILD) --target uninstall
+
+# The package is built from a copy of the tracked (and new, not ignored)
+# files, so that dpkg-buildpackage writes its results into build-deb/
+# instead of the folder above the work tree.
+DEB_PACKAGES = debhelper dpkg-dev fakeroot lintian build-essential
+DEB_DIR = build-deb
+DEB_VERSION = $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_FILE = $(DEB_DIR)/podium_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb:
+	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) $(DEB_PACKAGES)"
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/podium-$(DEB_VERSION)
+	git ls-files --cached --others --exclude-standard -z | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/podium-$(DEB_VERSION)
+	cd $(DEB_DIR)/podium-$(DEB_VERSION) && \
+		dpkg-buildpackage -b -us -uc -j$(JOBS) >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	@echo "podium: built $(DEB_FILE)"
+
+deb-check: deb
+	bash tests/deb/check.sh $(DEB_FILE)
+
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) $(DEB_DIR)
