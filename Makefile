@@ -82,9 +82,12 @@ fuzz:
 
 # cmake/install.cmake says what goes where; PREFIX is applied at install
 # time, so the unit names the binaries where they really are.
+# SYSCONFDIR empty: /etc for /usr and /usr/local, else PREFIX/etc.
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?=
 install: build
+	cmake -S . -B $(BUILD) -DPODIUM_SYSCONFDIR="$(SYSCONFDIR)" >/dev/null
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 uninstall:
