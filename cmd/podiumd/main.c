@@ -22,6 +22,7 @@
 
 #include "podium/answer.h"
 #include "podium/config.h"
+#include "podium/datadir.h"
 #include "podium/feed.h"
 #include "podium/http.h"
 #include "podium/ical.h"
@@ -418,6 +419,8 @@ main(int argc, char **argv)
 	}
 	pd_log(PD_LOG_INFO, "listening on %s (port %d), database %s",
 	    cfg.listen, pd_http_port(srv), cfg.store_path);
+	/* Which copy of the texts is used: the question after an upgrade. */
+	pd_log(PD_LOG_INFO, "templates in %s/templates", pd_datadir());
 	if (app.api_token != NULL)
 		pd_log(PD_LOG_INFO, "organizer API: %s/api/ with the bearer "
 		    "token in %s", cfg.base_url, cfg.api_token_file);

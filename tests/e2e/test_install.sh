@@ -99,6 +99,8 @@ check "the mail's text is the installed template's" \
 	grep -rqF "$MARK" "$DAEMON_DIR/spool"
 
 daemon_start
+check "podiumd logs the installed templates" contains "$DAEMON_LOG" \
+	"templates in $P/share/podium/templates"
 check "talk link 4" run talk link 4
 link=$(tail -n 1 "$DAEMON_DIR/out")
 fetch page "$link"
