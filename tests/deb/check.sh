@@ -51,6 +51,9 @@ check "nothing under /usr/local" lacks "$tmp/files" '^/usr/local'
 check "no state in the package" lacks "$tmp/files" '^/var/lib/podium/.'
 
 dpkg-deb -e "$DEB" "$tmp/ctl"
+for script in preinst postinst prerm postrm; do
+	[ -f "$tmp/ctl/$script" ] && check "$script is valid sh" sh -n "$tmp/ctl/$script"
+done
 dpkg-deb --field "$DEB" Depends >"$tmp/depends"
 check "Depends comes from the shared libraries" has "$tmp/depends" 'libical3.*libsqlite3-0|libsqlite3-0.*libical3'
 check "Depends has adduser" has "$tmp/depends" 'adduser'
