@@ -21,7 +21,8 @@ unset PODIUM_DATADIR PODIUM_CONFIG PODIUM_DB PODIUM_BASE_URL PODIUM_KEY_FILE
 
 DEST=$inst/dest
 P=$DEST/usr/local
-DESTDIR=$DEST cmake --install "$BUILD" >"$inst/install.log" 2>&1 ||
+# make install's default PREFIX, whatever the build folder was configured with.
+DESTDIR=$DEST cmake --install "$BUILD" --prefix /usr/local >"$inst/install.log" 2>&1 ||
 	{ cat "$inst/install.log"; echo "cmake --install failed"; exit 1; }
 
 # daemon.sh takes the binaries from PODIUM_BIN_DIR: the installed ones.
@@ -188,7 +189,7 @@ else
 fi
 
 # ---- uninstall ----
-DESTDIR=$DEST cmake --install "$BUILD" >>"$inst/install.log" 2>&1
+DESTDIR=$DEST cmake --install "$BUILD" --prefix /usr/local >>"$inst/install.log" 2>&1
 DESTDIR=$DEST cmake --build "$BUILD" --target uninstall >>"$inst/install.log" 2>&1 &&
 	rc=0 || rc=$?
 check "uninstall exits 0" eq "$rc" 0
