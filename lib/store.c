@@ -319,6 +319,7 @@ static const char MIGRATION_3[] =
  *   speaker (the request, then each nudge), so that the next nudge is
  *   due `nudge` after it and the candidate query (asked_at <= now -
  *   nudge) finds a talk only when its next mail is due.
+ * - (below) outbox.refused.
  */
 static const char MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED[] =
     "UPDATE talk SET asked_at = (SELECT max(o.created) FROM outbox o"
@@ -342,7 +343,12 @@ static const char MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED[] =
     "    WHERE o.key = 'nudge-via/' || new.uid);"
     "  UPDATE event SET plan_dirty = plan_dirty + 1"
     "  WHERE id = new.event_id;"
-    "END;";
+    "END;"
+    /*
+     * - outbox.refused: the recipients the server refused while it took
+     *   the message for the others (pd_smtp_refused), with its replies.
+     */
+    "ALTER TABLE outbox ADD COLUMN refused TEXT;";
 
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
