@@ -319,7 +319,7 @@ static const char MIGRATION_3[] =
  *   speaker (the request, then each nudge), so that the next nudge is
  *   due `nudge` after it and the candidate query (asked_at <= now -
  *   nudge) finds a talk only when its next mail is due.
- * - (below) outbox.refused.
+ * - (below) outbox.refused, the setting table.
  */
 static const char MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED[] =
     "UPDATE talk SET asked_at = (SELECT max(o.created) FROM outbox o"
@@ -348,7 +348,15 @@ static const char MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED[] =
      * - outbox.refused: the recipients the server refused while it took
      *   the message for the others (pd_smtp_refused), with its replies.
      */
-    "ALTER TABLE outbox ADD COLUMN refused TEXT;";
+    "ALTER TABLE outbox ADD COLUMN refused TEXT;"
+    /*
+     * - setting: what the CLI and the daemon must agree on for this
+     *   database (store_setting.c): the answer-link key, the base URL.
+     */
+    "CREATE TABLE setting ("
+    "  k TEXT PRIMARY KEY,"
+    "  v BLOB NOT NULL"
+    ") WITHOUT ROWID;";
 
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
