@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -314,92 +313,6 @@ hexval(char c)
 	return -1;
 }
 
-/* Creates the missing directories above path, each 0700. */
-static int
-make_parents(const char *path, struct pd_error *err)
-{
-	char *dir, *p;
-	int rc = PD_OK;
-
-	if ((dir = strdup(path)) == NULL)
-		return PD_ENOMEM;
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			rc = pd_error_set(err, PD_EIO, "key_file",
-			    "cannot create directory %s: %s", dir,
-			    strerror(errno));
-			goto out;
-		}
-		*p = '/';
-	}
-out:
-	free(dir);
-	return rc;
-}
-
-/*
- * Writes a fresh key to a temporary file next to path and links it into
- * place, so that a reader never sees a half-written key and, when two
- * processes race, the loser's link fails with EEXIST and it reads the
- * winner's key.
- */
-static int
-create_key(const char *path, struct pd_error *err)
-{
-	unsigned char key[PD_ANSWER_KEY_LEN];
-	struct pd_buf tmp = PD_BUF_INIT;
-	size_t got = 0;
-	ssize_t n;
-	int fd = -1, rc;
-
-	if ((rc = make_parents(path, err)) != PD_OK)
-		return rc;
-	while (got < sizeof(key)) {
-		if ((n = getrandom(key + got, sizeof(key) - got, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = pd_error_set(err, PD_EIO, "key_file",
-			    "getrandom: %s", strerror(errno));
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	if (pd_buf_addf(&tmp, "%s.XXXXXX", path) != PD_OK) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	/* mkstemp makes the file 0600 whatever the umask. */
-	if ((fd = mkstemp(tmp.data)) < 0) {
-		rc = pd_error_set(err, PD_EIO, "key_file", "cannot create %s: %s",
-		    path, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 ||
-	    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
-	    fsync(fd) != 0) {
-		rc = pd_error_set(err, PD_EIO, "key_file", "cannot write %s: %s",
-		    path, strerror(errno));
-		goto out;
-	}
-	if (link(tmp.data, path) != 0 && errno != EEXIST) {
-		rc = pd_error_set(err, PD_EIO, "key_file", "cannot create %s: %s",
-		    path, strerror(errno));
-		goto out;
-	}
-	rc = PD_OK;
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp.data);
-	}
-	pd_buf_free(&tmp);
-	OPENSSL_cleanse(key, sizeof(key));
-	return rc;
-}
-
 /* Reads and checks an existing key file; PD_ENOTFOUND when there is none. */
 static int
 read_key(const char *path, unsigned char key[PD_ANSWER_KEY_LEN],
@@ -466,8 +379,8 @@ read_key(const char *path, unsigned char key[PD_ANSWER_KEY_LEN],
 	}
 	rc = pd_error_set(err, PD_EINVAL, "key_file",
 	    "%s: a key file holds 32 bytes or 64 hex digits, this one %s%zu "
-	    "bytes; remove it to have a new key made (old answer links then "
-	    "stop working)", path, got == sizeof(buf) ? "over " : "", got);
+	    "bytes; remove it (podiumd then uses the database's key, and "
+	    "old answer links stop working)", path, got == sizeof(buf) ? "over " : "", got);
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	close(fd);
@@ -483,13 +396,10 @@ pd_answer_key_load(const char *path, unsigned char key[PD_ANSWER_KEY_LEN],
 	if (path == NULL || *path == '\0')
 		return pd_error_set(err, PD_EINVAL, "key_file",
 		    "no key file configured");
-	if ((rc = read_key(path, key, err)) != PD_ENOTFOUND)
-		return rc;
-	if ((rc = create_key(path, err)) != PD_OK)
-		return rc;
-	rc = read_key(path, key, err);
-	if (rc == PD_ENOTFOUND)
-		rc = pd_error_set(err, PD_EIO, "key_file",
-		    "%s vanished right after it was made", path);
+	/* Never made here: a key invented beside a database signs links
+	 * that the daemon serving it refuses (store_setting.c). */
+	if ((rc = read_key(path, key, err)) == PD_ENOTFOUND)
+		rc = pd_error_set(err, PD_ENOTFOUND, "key_file",
+		    "%s: no such file", path);
 	return rc;
 }

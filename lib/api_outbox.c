@@ -15,7 +15,7 @@ static json_t *
 msg_json(const struct pd_outbox_msg *m)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:i, s:I, s:s?, "
-	    "s:I, s:I}",
+	    "s:I, s:I, s:s?}",
 	    "id", (json_int_t)m->id,
 	    "key", m->key,
 	    "kind", m->kind,
@@ -26,7 +26,8 @@ msg_json(const struct pd_outbox_msg *m)
 	    "next_attempt", (json_int_t)m->next_attempt,
 	    "last_error", m->last_error,
 	    "created", (json_int_t)m->created,
-	    "sent_at", (json_int_t)m->sent_at);
+	    "sent_at", (json_int_t)m->sent_at,
+	    "refused", m->refused);
 }
 
 int

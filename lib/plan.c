@@ -149,7 +149,7 @@ static void
 plan_talks(struct planner *p, const struct pd_event *ev)
 {
 	const struct pd_plan_input *in = p->in;
-	const struct pd_sent *req;
+	const struct pd_sent *req, *last;
 	const struct pd_person *boss;
 	struct pd_mail *m;
 	size_t i;
@@ -177,13 +177,26 @@ plan_talks(struct planner *p, const struct pd_event *ev)
 			}
 			if (in->nudge <= 0)
 				continue;
-			/* Nudges go one at a time, even after a long pause. */
+			/*
+			 * Each mail that asked (the request, then nudge 1 and
+			 * 2) waits `nudge` after the one before it, so that
+			 * after a pause the speaker gets one nudge now and
+			 * the next one `nudge` later, not all of them at once:
+			 * a pass at the same instant plans nothing new.
+			 */
+			last = req;
 			for (n = 1; n <= 2; n++) {
-				if (sent(p, key(p, "nudge/%s/%d", t->uid,
-				    n)) == NULL)
+				const struct pd_sent *s;
+
+				if (key(p, "nudge/%s/%d", t->uid, n) == NULL)
+					return;
+				if ((s = sent(p, p->key.data)) == NULL)
 					break;
+				last = s;
 			}
-			if (n <= 2 && in->now >= req->created + n * in->nudge) {
+			if (in->now < last->created + in->nudge)
+				continue;
+			if (n <= 2) {
 				key(p, "nudge/%s/%d", t->uid, n);
 				if ((m = add(p, PD_MAIL_NUDGE, ev,
 				    &t->speaker)) != NULL) {
@@ -192,8 +205,7 @@ plan_talks(struct planner *p, const struct pd_event *ev)
 					m->cc = has_address(&t->via) ?
 					    &t->via : NULL;
 				}
-			} else if (n > 2 &&
-			    in->now >= req->created + 3 * in->nudge) {
+			} else {
 				key(p, "nudge-via/%s", t->uid);
 				if ((m = add(p, PD_MAIL_NUDGE_VIA, ev,
 				    boss)) != NULL)

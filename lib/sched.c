@@ -281,8 +281,10 @@ out:
 	return res;
 }
 
+/* *refused: the recipients the server refused (pd_smtp_refused), or NULL. */
 static enum pd_smtp_result
-send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
+send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg,
+    char **refused)
 {
 	struct pd_smtp_opts o;
 	const char *rcpt[16];
@@ -316,6 +318,8 @@ send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 		rcpt[n++] = tok;
 	res = pd_smtp_send(s->smtp, m->mail_from, rcpt, n, m->message, m->len,
 	    errmsg);
+	if (pd_smtp_refused(s->smtp) != NULL)
+		*refused = strdup(pd_smtp_refused(s->smtp));
 	free(list);
 	return res;
 }
@@ -329,12 +333,19 @@ attempt(struct pd_sched *s, struct pd_outbox_msg *m, int64_t now,
     struct pd_sched_stats *stats, struct pd_error *err)
 {
 	enum pd_smtp_result res;
-	char *why = NULL;
-	int rc;
+	char *why = NULL, *refused = NULL;
+	int rc = PD_OK;
 
-	res = send_one(s, m, &why);
+	res = send_one(s, m, &why, &refused);
 	pthread_mutex_lock(s->lock);
-	if (res == PD_SMTP_SENT) {
+	if (refused != NULL)
+		rc = pd_store_outbox_refused(s->st, m->id, refused);
+	if (rc != PD_OK) {
+		/*
+		 * The store fails: the message stays "sending" and goes
+		 * again after a restart, as after a crash.
+		 */
+	} else if (res == PD_SMTP_SENT) {
 		rc = pd_store_outbox_sent(s->st, m->id, now);
 		if (stats != NULL)
 			stats->sent++;
@@ -360,6 +371,7 @@ attempt(struct pd_sched *s, struct pd_outbox_msg *m, int64_t now,
 		copy_err(err, s->st);
 	pthread_mutex_unlock(s->lock);
 	free(why);
+	free(refused);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -38,6 +39,10 @@
 #define ERRMSG_MAX	1024
 /* The connect phase gets at most this long, within the total timeout. */
 #define CONNECT_TIMEOUT	30L
+/* libcurl before 8.2 spells the option with three L (it has since 7.69). */
+#if LIBCURL_VERSION_NUM < 0x080200
+#define CURLOPT_MAIL_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS
+#endif
 
 struct pd_smtp {
 	CURL *curl;
@@ -48,6 +53,17 @@ struct pd_smtp {
 	size_t len;
 	size_t off;
 	struct pd_buf reply;	/* the send's last 4xx/5xx reply line */
+	/*
+	 * Recipients the server refused in the send (see debug_cb): who,
+	 * and what the server said, "a@x (550 ...); b@y (451 ...)".
+	 */
+	const char *const *rcpt;
+	size_t nrcpt;
+	size_t rcpt_asked;	/* RCPT commands sent so far */
+	int rcpt_waiting;	/* the next reply answers the last RCPT */
+	size_t nrefused;
+	int refused_later;	/* one refusal was a 4xx: worth a retry */
+	struct pd_buf refused;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -81,6 +97,22 @@ read_cb(char *dst, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* Appends the printable ASCII of line (up to CR/LF) to b, at most max. */
+static void
+add_line(struct pd_buf *b, const char *line, size_t n, size_t max)
+{
+	size_t i, start = b->len;
+	char c;
+
+	for (i = 0; i < n && b->len - start < max; i++) {
+		if (line[i] == '\r' || line[i] == '\n')
+			break;
+		/* Not isprint(): that follows the locale. */
+		c = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+		pd_buf_add(b, &c, 1);
+	}
+}
+
 /*
  * CURLOPT_HEADERFUNCTION: for SMTP, libcurl passes every reply line of
  * the server here.  The last refusal (4xx or 5xx) of a send is kept, so
@@ -95,20 +127,56 @@ header_cb(char *line, size_t size, size_t nmemb, void *arg)
 {
 	struct pd_smtp *s = arg;
 	size_t n = size * nmemb;
-	size_t i;
-	char c;
 
 	if (n < 3 || (line[0] != '4' && line[0] != '5'))
 		return n;
 	pd_buf_reset(&s->reply);
-	for (i = 0; i < n && s->reply.len < REPLY_MAX; i++) {
-		if (line[i] == '\r' || line[i] == '\n')
-			break;
-		/* Not isprint(): that follows the locale. */
-		c = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
-		pd_buf_add(&s->reply, &c, 1);
-	}
+	add_line(&s->reply, line, n, REPLY_MAX);
 	return n;
+}
+
+/*
+ * CURLOPT_DEBUGFUNCTION, on only for messages with several recipients:
+ * libcurl does not say which recipient a server refused when it goes on
+ * with the others (CURLOPT_MAIL_RCPT_ALLOWFAILS), but it shows every
+ * command it sends and every reply line it reads here.  RCPT commands go
+ * out one at a time in the order of the list, so the reply that follows
+ * the k-th RCPT is about the k-th recipient.
+ */
+static int
+debug_cb(CURL *curl, curl_infotype type, char *data, size_t n, void *arg)
+{
+	struct pd_smtp *s = arg;
+
+	(void)curl;
+	if (type == CURLINFO_HEADER_OUT) {
+		s->rcpt_waiting = n >= 8 && strncasecmp(data, "RCPT TO:", 8) == 0;
+		if (s->rcpt_waiting)
+			s->rcpt_asked++;
+		return 0;
+	}
+	/* Only the last line of a reply ("550 ...", not "550-...") counts. */
+	if (type != CURLINFO_HEADER_IN || !s->rcpt_waiting || n < 3 ||
+	    (n > 3 && data[3] == '-'))
+		return 0;
+	s->rcpt_waiting = 0;
+	if ((data[0] != '4' && data[0] != '5') || s->rcpt_asked == 0 ||
+	    s->rcpt_asked > s->nrcpt)
+		return 0;
+	if (data[0] == '4')
+		s->refused_later = 1;
+	/* The text is bounded; the count is what decides the outcome. */
+	if (s->refused.len <= ERRMSG_MAX) {
+		if (s->nrefused > 0)
+			pd_buf_adds(&s->refused, "; ");
+		pd_buf_add(&s->refused, s->rcpt[s->rcpt_asked - 1],
+		    strnlen(s->rcpt[s->rcpt_asked - 1], REPLY_MAX));
+		pd_buf_adds(&s->refused, " (");
+		add_line(&s->refused, data, n, REPLY_MAX);
+		pd_buf_adds(&s->refused, ")");
+	}
+	s->nrefused++;
+	return 0;
 }
 
 int
@@ -130,6 +198,7 @@ pd_smtp_new(const struct pd_smtp_opts *opts, struct pd_smtp **out)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto out;
 	pd_buf_init(&s->reply, REPLY_MAX + 1);
+	pd_buf_init(&s->refused, 2 * ERRMSG_MAX);
 	s->timeout = opts->timeout > 0 ? opts->timeout : 60;
 	if (opts->password != NULL &&
 	    (s->password = strdup(opts->password)) == NULL)
@@ -182,7 +251,17 @@ pd_smtp_new(const struct pd_smtp_opts *opts, struct pd_smtp **out)
 	    curl_easy_setopt(s->curl, CURLOPT_READDATA, s) != CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, header_cb) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s) != CURLE_OK)
+	    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s) != CURLE_OK ||
+	    /*
+	     * A refused Cc must not keep the message from the others: the
+	     * message goes to every recipient the server accepts, and the
+	     * refused ones are reported (pd_smtp_refused).
+	     */
+	    curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_DEBUGFUNCTION, debug_cb) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_DEBUGDATA, s) != CURLE_OK)
 		goto out;
 	if (opts->username != NULL &&
 	    (curl_easy_setopt(s->curl, CURLOPT_USERNAME, opts->username) !=
@@ -219,6 +298,7 @@ pd_smtp_free(struct pd_smtp *s)
 		free(s->password);
 	}
 	pd_buf_free(&s->reply);
+	pd_buf_free(&s->refused);
 	free(s);
 }
 
@@ -446,6 +526,13 @@ pd_smtp_send(struct pd_smtp *s, const char *from,
 		*errmsg = NULL;
 	s->errbuf[0] = '\0';
 	pd_buf_reset(&s->reply);
+	pd_buf_reset(&s->refused);
+	s->rcpt = rcpt;
+	s->nrcpt = nrcpt;
+	s->rcpt_asked = 0;
+	s->rcpt_waiting = 0;
+	s->nrefused = 0;
+	s->refused_later = 0;
 
 	/* Bad arguments will not get better by waiting. */
 	if (!address_ok(from)) {
@@ -478,7 +565,10 @@ pd_smtp_send(struct pd_smtp *s, const char *from,
 	if (curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list) != CURLE_OK ||
 	    curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
-	    (curl_off_t)len) != CURLE_OK) {
+	    (curl_off_t)len) != CURLE_OK ||
+	    /* One recipient: a refusal fails the send, nothing to tell. */
+	    curl_easy_setopt(s->curl, CURLOPT_VERBOSE, nrcpt > 1 ? 1L : 0L) !=
+	    CURLE_OK) {
 		why = "out of memory";
 		goto out;
 	}
@@ -487,6 +577,12 @@ pd_smtp_send(struct pd_smtp *s, const char *from,
 	    CURLE_OK)
 		code = 0;
 	res = classify(cc, code);
+	/*
+	 * Every recipient refused: libcurl reports the last refusal only;
+	 * if any of them said "later", a retry may still reach them.
+	 */
+	if (res != PD_SMTP_SENT && nrcpt > 1 && s->nrefused == nrcpt)
+		res = s->refused_later ? PD_SMTP_TRANSIENT : PD_SMTP_PERMANENT;
 	if (res != PD_SMTP_SENT) {
 		drop_connection(s);
 		why = what(cc, code);
@@ -498,7 +594,15 @@ out:
 	curl_slist_free_all(list);
 	s->msg = NULL;
 	s->len = s->off = 0;
+	s->rcpt = NULL;
 	if (res != PD_SMTP_SENT && errmsg != NULL)
 		*errmsg = errmsg_make(s, cc, code, why);
 	return res;
+}
+
+const char *
+pd_smtp_refused(const struct pd_smtp *s)
+{
+	return s->nrefused > 0 && !pd_buf_failed(&s->refused) ?
+	    s->refused.data : NULL;
 }

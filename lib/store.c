@@ -312,11 +312,58 @@ static const char MIGRATION_3[] =
     "  UPDATE talk SET asked_at = NULL WHERE uid = substr(new.key, 11);"
     "END;";
 
+/*
+ * Migration 4 (issue 8): what users met on a first real run.
+ *
+ * - talk.asked_at becomes the time of the last mail that asked the
+ *   speaker (the request, then each nudge), so that the next nudge is
+ *   due `nudge` after it and the candidate query (asked_at <= now -
+ *   nudge) finds a talk only when its next mail is due.
+ * - (below) outbox.refused, the setting table.
+ */
+static const char MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED[] =
+    "UPDATE talk SET asked_at = (SELECT max(o.created) FROM outbox o"
+    "  WHERE o.key IN ('speaker-request/' || talk.uid,"
+    "  'nudge/' || talk.uid || '/1', 'nudge/' || talk.uid || '/2'))"
+    "  WHERE asked_at IS NOT NULL;"
+    "CREATE TRIGGER outbox_nudged AFTER INSERT ON outbox"
+    "  WHEN substr(new.key, 1, 6) = 'nudge/' BEGIN"
+    "  UPDATE talk SET asked_at = new.created"
+    "  WHERE uid = substr(new.key, 7, length(new.key) - 8)"
+    "  AND asked_at IS NOT NULL;"
+    "END;"
+    "DROP TRIGGER talk_plan_add;"
+    "CREATE TRIGGER talk_plan_add AFTER INSERT ON talk BEGIN"
+    "  UPDATE talk SET asked_at = (SELECT max(o.created) FROM outbox o"
+    "    WHERE o.key IN ('speaker-request/' || new.uid,"
+    "    'nudge/' || new.uid || '/1', 'nudge/' || new.uid || '/2'))"
+    "  WHERE id = new.id AND EXISTS (SELECT 1 FROM outbox o"
+    "    WHERE o.key = 'speaker-request/' || new.uid)"
+    "  AND NOT EXISTS (SELECT 1 FROM outbox o"
+    "    WHERE o.key = 'nudge-via/' || new.uid);"
+    "  UPDATE event SET plan_dirty = plan_dirty + 1"
+    "  WHERE id = new.event_id;"
+    "END;"
+    /*
+     * - outbox.refused: the recipients the server refused while it took
+     *   the message for the others (pd_smtp_refused), with its replies.
+     */
+    "ALTER TABLE outbox ADD COLUMN refused TEXT;"
+    /*
+     * - setting: what the CLI and the daemon must agree on for this
+     *   database (store_setting.c): the answer-link key, the base URL.
+     */
+    "CREATE TABLE setting ("
+    "  k TEXT PRIMARY KEY,"
+    "  v BLOB NOT NULL"
+    ") WITHOUT ROWID;";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
+	MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -303,6 +303,42 @@ pass_err(struct pd_store *st, struct pd_error *err, int rc)
 	    "%s", e->msg != NULL ? e->msg : pd_strerror(rc));
 }
 
+/*
+ * The live database's settings (store_setting.c) go into the copy being
+ * restored, over the backup's: a running podiumd keeps signing with the
+ * key it loaded, and the links already mailed were signed with it, so
+ * the CLI must go on finding that key after a restore (a backup from
+ * before migration 4 has none at all).
+ */
+static int
+keep_settings(sqlite3 *live, sqlite3 *copy)
+{
+	sqlite3_stmt *get = NULL, *put = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(live, "SELECT k, v FROM setting", -1,
+	    &get, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(copy, "INSERT INTO setting (k, v) "
+	    "VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+	    -1, &put, NULL)) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+		if ((rc = sqlite3_bind_value(put, 1,
+		    sqlite3_column_value(get, 0))) != SQLITE_OK ||
+		    (rc = sqlite3_bind_value(put, 2,
+		    sqlite3_column_value(get, 1))) != SQLITE_OK ||
+		    (rc = sqlite3_step(put)) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(put);
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	return rc;
+}
+
 int
 pd_store_restore(const char *backup, const char *path, int64_t now,
     struct pd_error *err)
@@ -354,6 +390,11 @@ pd_store_restore(const char *backup, const char *path, int64_t now,
 	if ((rc = pd_store_revision(st, &before)) != PD_OK ||
 	    (rc = pd_store_revision(src, &after)) != PD_OK) {
 		rc = pass_err(st, err, rc);
+		goto out;
+	}
+	if (keep_settings(st->db, src->db) != SQLITE_OK) {
+		rc = pd_error_set(err, PD_EDB, NULL, "database: keeping the "
+		    "answer-link key: %s", sqlite3_errmsg(src->db));
 		goto out;
 	}
 	/* Above both, so that no cache keyed by revision is taken as fresh. */

@@ -74,10 +74,31 @@ out:
 	return rc;
 }
 
+/* Gives the person id the address the file knows them by. */
+static int
+set_email(struct pd_store *st, int64_t id, const char *email)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if ((rc = pd_st_prepare(st, "UPDATE person SET email = ?2, "
+	    "updated = ?3 WHERE id = ?1", &stmt)) == PD_OK &&
+	    (rc = pd_st_bind_int64(st, stmt, 1, id)) == PD_OK &&
+	    (rc = pd_st_bind_text(st, stmt, 2, email)) == PD_OK &&
+	    (rc = pd_st_bind_int64(st, stmt, 3, st->now)) == PD_OK &&
+	    (rc = pd_st_step(st, stmt)) > 0)
+		rc = PD_OK;
+	pd_st_release(stmt);
+	return rc;
+}
+
 /*
  * People of the file: by uuid, then e-mail, then exact name, else a new
- * person.  A name only matches someone without an address, or when the
- * file gives none: two people may share a name, not an address.
+ * person.  An address identifies a person; two people may share a name,
+ * not an address.  So a name is used only where the file gives no
+ * address, or to find the one person of that name whom podium knows
+ * without an address yet (who then gets the file's address, so that a
+ * second person of that name in the file is not taken for them).
  */
 static int
 resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
@@ -110,16 +131,25 @@ resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
 		if (count > 0)
 			return PD_OK;
 	}
-	if (p->name != NULL) {
+	if (p->name != NULL && p->email != NULL) {
+		if ((rc = find_by(st, "SELECT id, email FROM person "
+		    "WHERE name = ?1 AND email IS NULL ORDER BY id LIMIT 2",
+		    p->name, id, &count, &has_email)) != PD_OK)
+			return rc;
+		if (count == 1) {
+			if ((rc = pd_person_validate(p, &st->err)) != PD_OK)
+				return rc;
+			return set_email(st, *id, p->email);
+		}
+	} else if (p->name != NULL) {
 		if ((rc = find_by(st, "SELECT id, email FROM person "
 		    "WHERE name = ?1 ORDER BY id LIMIT 2", p->name, id, &count,
 		    &has_email)) != PD_OK)
 			return rc;
 		if (count > 1)
-			return pd_error_set(&st->err, PD_EINVAL, field,
-			    "%s: more than one person is called '%s'", field,
-			    p->name);
-		if (count == 1 && (p->email == NULL || !has_email))
+			return pd_st_name_ambiguous(st, field, p->name,
+			    "give the person an address (mailto:) in the file");
+		if (count == 1)
 			return PD_OK;
 	}
 	if (p->name == NULL)

@@ -109,6 +109,12 @@ int pd_st_org_ensure(struct pd_store *st, const char *code, const char *name,
 /* Inserts a person (uuid given or made); *id gets the row id. */
 int pd_st_person_insert(struct pd_store *st, const struct pd_person *p,
     const char *uuid, int64_t *id);
+/*
+ * The error for a name that fits several people (store_names.c): PD_EINVAL
+ * naming field, listing the candidates' ids and addresses, then advice.
+ */
+int pd_st_name_ambiguous(struct pd_store *st, const char *field,
+    const char *name, const char *advice);
 /* Finds or creates a group by name (or slug when name is NULL). */
 int pd_st_group_ensure(struct pd_store *st, const char *slug,
     const char *name, int create, int64_t *id);

@@ -47,6 +47,7 @@ pd_outbox_msg_clear(struct pd_outbox_msg *m)
 	free(m->subject);
 	free(m->message);
 	free(m->last_error);
+	free(m->refused);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -227,7 +228,7 @@ out:
 
 #define MSG_COLS "id, key, kind, event_id, person_id, sequence, mail_from, " \
 	"rcpt, subject, state, attempts, next_attempt, last_error, created, " \
-	"sent_at"
+	"sent_at, refused"
 
 static int
 row_msg(sqlite3_stmt *stmt, struct pd_outbox_msg *m, int with_body)
@@ -250,12 +251,13 @@ row_msg(sqlite3_stmt *stmt, struct pd_outbox_msg *m, int with_body)
 	    (rc = pd_st_col_str(stmt, 7, &m->rcpt)) != PD_OK ||
 	    (rc = pd_st_col_str(stmt, 8, &m->subject)) != PD_OK ||
 	    (rc = pd_st_col_str(stmt, 9, &state)) != PD_OK ||
-	    (rc = pd_st_col_str(stmt, 12, &m->last_error)) != PD_OK)
+	    (rc = pd_st_col_str(stmt, 12, &m->last_error)) != PD_OK ||
+	    (rc = pd_st_col_str(stmt, 15, &m->refused)) != PD_OK)
 		goto out;
 	pd_outbox_state_parse(state, &m->state);
 	if (with_body) {
-		const void *b = sqlite3_column_blob(stmt, 15);
-		int len = sqlite3_column_bytes(stmt, 15);
+		const void *b = sqlite3_column_blob(stmt, 16);
+		int len = sqlite3_column_bytes(stmt, 16);
 
 		if ((m->message = malloc((size_t)len + 1)) == NULL) {
 			rc = PD_ENOMEM;
@@ -299,12 +301,15 @@ pd_store_outbox_take(struct pd_store *st, int64_t now,
 	pd_st_release(stmt);
 	stmt = NULL;
 	if ((rc = pd_st_prepare(st, "UPDATE outbox SET state = 'sending', "
-	    "attempts = attempts + 1 WHERE id = ?1", &stmt)) != PD_OK ||
+	    "attempts = attempts + 1, refused = NULL WHERE id = ?1",
+	    &stmt)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 1, m.id)) != PD_OK ||
 	    (rc = pd_st_step(st, stmt)) < 0)
 		goto out;
 	m.state = PD_OUTBOX_SENDING;
 	m.attempts++;
+	free(m.refused);
+	m.refused = NULL;
 	rc = PD_OK;
 out:
 	pd_st_release(stmt);
@@ -373,6 +378,13 @@ pd_store_outbox_fail(struct pd_store *st, int64_t id,
 }
 
 int
+pd_store_outbox_refused(struct pd_store *st, int64_t id, const char *refused)
+{
+	return update(st, "UPDATE outbox SET refused = ?3 WHERE id = ?1 "
+	    "AND ?2 = 0", id, 0, refused);
+}
+
+int
 pd_store_outbox_recover(struct pd_store *st, size_t *n)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -402,8 +414,8 @@ pd_store_outbox_retry(struct pd_store *st, int64_t id)
 	 * after the retry would declare it dead at once.
 	 */
 	return update(st, "UPDATE outbox SET state = 'pending', "
-	    "next_attempt = ?2, created = ?2, attempts = 0, last_error = ?3 "
-	    "WHERE id = ?1 AND state IN ('failed', 'dead', 'pending')", id,
+	    "next_attempt = ?2, created = ?2, attempts = 0, last_error = ?3, "
+	    "refused = NULL WHERE id = ?1 AND state IN ('failed', 'dead', 'pending')", id,
 	    st->now, NULL);
 }
 

@@ -314,9 +314,10 @@ pd_store_person_find(struct pd_store *st, const char *key,
 	if ((rc = pd_st_step(st, stmt)) < 0)
 		goto out;
 	if (rc == 1) {
-		rc = pd_error_set(&st->err, PD_EINVAL, "person",
-		    "person: more than one person is called '%s'; use the id "
-		    "or the e-mail address", key);
+		pd_st_release(stmt);
+		stmt = NULL;
+		rc = pd_st_name_ambiguous(st, "person", key,
+		    "use the id or the e-mail address");
 		goto out;
 	}
 	*out = p;

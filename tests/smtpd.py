@@ -36,7 +36,8 @@ client under test reconnects after most failures):
                       RCPT command) or "data" (after the message body,
                       the default)
     --reject-550      refuse every message for good with 550
-    --reject-rcpt A   refuse one recipient address with 550 at RCPT
+    --reject-rcpt A   refuse the recipient address A with 550 at RCPT (may
+                      be given several times)
     --drop-mid-data N close the connection in the middle of DATA (after the
                       first line of the body) the first N times
     --stall SECONDS   wait before answering the end of DATA
@@ -172,7 +173,7 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         opts = self.state.opts
-        if opts.reject_rcpt and address.lower() == opts.reject_rcpt.lower():
+        if address.lower() in (a.lower() for a in opts.reject_rcpt):
             return "550 5.1.1 <%s>: recipient rejected" % address
         if opts.fail_at == "rcpt":
             if opts.reject_550:
@@ -320,7 +321,8 @@ def parse_args(argv):
     p.add_argument("--fail-421", type=int, default=0, metavar="N")
     p.add_argument("--fail-at", choices=("rcpt", "data"), default="data")
     p.add_argument("--reject-550", action="store_true")
-    p.add_argument("--reject-rcpt", metavar="ADDR")
+    p.add_argument("--reject-rcpt", metavar="ADDR", action="append",
+                   default=[])
     p.add_argument("--drop-mid-data", type=int, default=0, metavar="N")
     p.add_argument("--stall", type=float, default=0, metavar="SECONDS")
     p.add_argument("--stall-times", type=int, default=-1, metavar="N")

@@ -32,9 +32,16 @@ struct cmd_entry {
 struct cli {
 	const char *db_path;
 	int json;		/* --json: machine-readable output */
-	const char *base_url;	/* feed URLs, without a trailing '/' */
+	/*
+	 * The base URL of printed links: use cli_base_url().  base_url is
+	 * $PODIUM_BASE_URL (base_url_env set), else --config's base_url or
+	 * the default, which the one podiumd recorded in the database
+	 * (base_url_db, owned) beats.  No trailing '/'.
+	 */
+	const char *base_url;
+	int base_url_env;
+	char *base_url_db;
 	const char *config;	/* --config / $PODIUM_CONFIG: podiumd's INI */
-	const char *key_file;	/* [secrets] key_file of that INI, or NULL */
 	const struct cmd_entry *cmd;	/* the command that runs */
 	struct pd_store *st;	/* opened on first use by cli_store() */
 };
@@ -89,6 +96,12 @@ int64_t cli_parse_id(const char *s, const char *field);
 void *cli_calloc(size_t n, size_t size);
 char *cli_strdup(const char *s);
 
+/*
+ * The base URL for printed links (feed.c): $PODIUM_BASE_URL, else the
+ * one podiumd recorded in the database, else --config's, else the
+ * default.
+ */
+const char *cli_base_url(struct cli *c);
 /*
  * BASE/calendars/KIND/NAME.ics and its webcal:// twin (feed.c); the
  * caller frees both.

@@ -20,15 +20,40 @@
 #include "cli.h"
 #include "output.h"
 
+const char *
+cli_base_url(struct cli *c)
+{
+	char *url = NULL;
+	size_t len;
+	int rc;
+
+	if (c->base_url_env || c->base_url_db != NULL)
+		return c->base_url_env ? c->base_url : c->base_url_db;
+	/*
+	 * The URL the podiumd serving this database recorded: a URL printed
+	 * from --config or the default could name a host or port it does
+	 * not serve.
+	 */
+	rc = pd_store_base_url(cli_store(c), &url);
+	if (rc == PD_ENOTFOUND)
+		return c->base_url;
+	if (rc != PD_OK)
+		cli_store_error(c, rc, "base_url");
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	c->base_url_db = url;
+	return url;
+}
+
 void
 cli_feed_url(struct cli *c, const char *kind, const char *name,
     char **http, char **webcal)
 {
 	struct pd_buf b = PD_BUF_INIT;
-	const char *rest = c->base_url;
+	const char *base = cli_base_url(c), *rest = base;
 
-	pd_buf_addf(&b, "%s/calendars/%s/%s.ics", c->base_url, kind,
-	    name);
+	pd_buf_addf(&b, "%s/calendars/%s/%s.ics", base, kind, name);
 	if ((*http = pd_buf_detach(&b, NULL)) == NULL)
 		cli_fatal(EX_OSERR, "out of memory");
 	/* The same address for calendar clients: webcal:// instead of http(s). */

@@ -53,7 +53,7 @@ json_msg(const struct pd_outbox_msg *m)
 	utc_text(m->created, created);
 	utc_text(m->sent_at, sent);
 	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:i,"
-	    " s:o, s:o, s:o, s:o}",
+	    " s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)m->id,
 	    "key", jstr(m->key),
 	    "state", pd_outbox_state_name(m->state),
@@ -69,7 +69,8 @@ json_msg(const struct pd_outbox_msg *m)
 	    json_null(),
 	    "created", jstr(created),
 	    "sent_at", m->sent_at > 0 ? jstr(sent) : json_null(),
-	    "last_error", jstr(m->last_error));
+	    "last_error", jstr(m->last_error),
+	    "refused", jstr(m->refused));
 }
 
 int
@@ -103,8 +104,8 @@ cmd_mail_list(struct cli *c, int argc, char **argv)
 	if (c->json)
 		arr = json_array();
 	else
-		t = table_new(8, "ID", "STATE", "KIND", "TO", "ATTEMPTS",
-		    "NEXT ATTEMPT", "SUBJECT", "LAST ERROR");
+		t = table_new(9, "ID", "STATE", "KIND", "TO", "ATTEMPTS",
+		    "NEXT ATTEMPT", "SUBJECT", "LAST ERROR", "REFUSED");
 	for (i = 0; i < n; i++) {
 		const struct pd_outbox_msg *m = &list[i];
 
@@ -118,7 +119,8 @@ cmd_mail_list(struct cli *c, int argc, char **argv)
 			table_add(t, out_id(m->id, id),
 			    pd_outbox_state_name(m->state), m->kind, m->rcpt,
 			    attempts, next, m->subject != NULL ? m->subject : "",
-			    m->last_error != NULL ? m->last_error : "");
+			    m->last_error != NULL ? m->last_error : "",
+			    m->refused != NULL ? m->refused : "");
 		}
 	}
 	if (arr != NULL)
@@ -212,9 +214,11 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 		cli_fatal(EX_DATAERR, "%s",
 		    err.msg != NULL ? err.msg : pd_strerror(rc));
 	}
-	/* The test mail has no answer links, but the composer wants a key. */
-	if ((rc = pd_answer_key_load(cfg.key_file, key, &err)) != PD_OK)
-		goto fail;
+	/*
+	 * The test mail has no answer links, but the composer wants a key:
+	 * any will do, and none is read or made (no key file appears).
+	 */
+	memset(key, 0, sizeof(key));
 	if (cfg.smtp_password_file != NULL && (rc = pd_secret_read(
 	    cfg.smtp_password_file, &password, &pwlen, &err)) != PD_OK)
 		goto fail;

@@ -89,10 +89,10 @@ static const struct cmd_entry cmds[] = {
 	{ "person", "list", "", "Lists everybody.", cmd_person_list },
 	{ "group", "list", "",
 	  "Lists the working groups, their slugs and feed URLs\n"
-	  "(base URL from $PODIUM_BASE_URL).", cmd_group_list },
+	  "(base URL: $PODIUM_BASE_URL, else podiumd's).", cmd_group_list },
 	{ "topic", "list", "",
 	  "Lists the topics, their slugs and feed URLs\n"
-	  "(base URL from $PODIUM_BASE_URL).", cmd_topic_list },
+	  "(base URL: $PODIUM_BASE_URL, else podiumd's).", cmd_topic_list },
 	{ "talk", "add",
 	  "EVENT --title T --speaker PERSON [--status requested|confirmed]\n"
 	  "    [--via PERSON] [--alternative-to TALK]",
@@ -103,13 +103,13 @@ static const struct cmd_entry cmds[] = {
 	  cmd_talk_confirm },
 	{ "talk", "decline", "TALK", "Marks a talk declined.",
 	  cmd_talk_decline },
-	{ "talk", "link", "[--key-file FILE] TALK",
+	{ "talk", "link", "TALK",
 	  "Prints the speaker's answer page (accept or decline), the link the\n"
-	  "speaker request mail carries.  It is signed with the daemon's key\n"
-	  "and works until a day after the event.\n"
-	  "  --key-file FILE  the key ([secrets] key_file of podiumd); default\n"
-	  "                   $PODIUM_KEY_FILE or var/secret.key, made 0600\n"
-	  "                   when missing.  Base URL from $PODIUM_BASE_URL.",
+	  "speaker request mail carries.  It is signed with the database's\n"
+	  "answer-link key, the one podiumd signs with (made by 'podium init'\n"
+	  "or podiumd's first start; exit 69 when there is none yet), and\n"
+	  "works until a day after the event.  Base URL: $PODIUM_BASE_URL,\n"
+	  "else the one podiumd recorded in the database.",
 	  cmd_talk_link },
 	{ "attend", NULL,
 	  "EVENT PERSON [--role chair|speaker|participant|optional]\n"
@@ -121,7 +121,8 @@ static const struct cmd_entry cmds[] = {
 	{ "feed", "url", "PERSON",
 	  "Prints a new private feed URL for the person.  Every call makes a\n"
 	  "new secret token and revokes the one printed before: the old URL\n"
-	  "stops working.  Base URL from $PODIUM_BASE_URL.", cmd_feed_url },
+	  "stops working.  Base URL: $PODIUM_BASE_URL, else podiumd's.",
+	  cmd_feed_url },
 	{ "feed", "revoke", "PERSON",
 	  "Revokes the person's private feed URL: the old URL stops working\n"
 	  "(404) and none works until 'feed url' makes a new one.",
@@ -171,8 +172,8 @@ print_usages(FILE *f, const char *noun)
 
 	if (noun == NULL)
 		fprintf(f, "usage: podium [--config FILE] [--db FILE] [--json] COMMAND ...\n"
-		    "  --config FILE  podiumd's INI ($PODIUM_CONFIG): its database,\n"
-		    "                 base_url and key_file\n"
+		    "  --config FILE  podiumd's INI ($PODIUM_CONFIG): its database\n"
+		    "                 and base_url\n"
 		    "  --db FILE  the database (default $PODIUM_DB or "
 		    "./" DEFAULT_DB ")\n"
 		    "  --json     machine-readable output\n"
@@ -552,9 +553,9 @@ main(int argc, char **argv)
 		have_cfg = 1;
 		if (!db_given)
 			cli.db_path = cfg.store_path;
-		cli.key_file = cfg.key_file;
 	}
 	env = getenv("PODIUM_BASE_URL");
+	cli.base_url_env = env != NULL && *env != '\0';
 	base = cli_strdup(env != NULL && *env != '\0' ? env : have_cfg ?
 	    cfg.base_url : DEFAULT_BASE);
 	len = strlen(base);
@@ -577,6 +578,7 @@ main(int argc, char **argv)
 	close_store();
 	free(name);
 	free(base);
+	free(cli.base_url_db);
 	if (have_cfg)
 		pd_config_clear(&cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

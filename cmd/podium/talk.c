@@ -8,9 +8,8 @@
  *
  * "talk link" prints the answer page a speaker gets by mail.  The link is
  * signed, not stored (answer.h), so the CLI needs the daemon's key: it
- * reads the same file the daemon does, [secrets] key_file, whose default
- * both share; there is no config file for the CLI, hence --key-file and
- * $PODIUM_KEY_FILE.
+ * takes it from the database, where podiumd keeps it (store_setting.c),
+ * and never makes one, which would sign links the daemon refuses.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -163,32 +162,19 @@ cmd_talk_decline(struct cli *c, int argc, char **argv)
 	return set_status(c, argc, argv, PD_TALK_DECLINED, "declined");
 }
 
-/* The daemon's default [secrets] key_file, so that both sign alike. */
-#define DEFAULT_KEY_FILE "var/secret.key"
-
 int
 cmd_talk_link(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "key-file", required_argument, NULL, 'k' },
-		CLI_COMMON_OPTS
-	};
+	static const struct option opts[] = { CLI_COMMON_OPTS };
 	unsigned char key[PD_ANSWER_KEY_LEN];
-	struct pd_error err = { 0, NULL, NULL };
-	const char *key_file, *env;
 	struct pd_event *ev;
 	struct pd_talk t;
 	char idbuf[24], *tok = NULL, *link = NULL;
 	int64_t event_id, expiry;
-	int ch, rc;
+	int rc;
 
-	env = getenv("PODIUM_KEY_FILE");
-	key_file = env != NULL && *env != '\0' ? env : c->key_file != NULL ?
-	    c->key_file : DEFAULT_KEY_FILE;
-	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1) {
-		if (ch == 'k')
-			key_file = optarg;
-	}
+	while (cli_getopt(c, argc, argv, "", opts) != -1)
+		;
 	if (argc - optind != 1)
 		cli_usage_error(c, argc - optind < 1 ? "TALK is missing" :
 		    "one TALK at a time");
@@ -201,15 +187,19 @@ cmd_talk_link(struct cli *c, int argc, char **argv)
 	}
 	snprintf(idbuf, sizeof(idbuf), "%" PRId64, event_id);
 	ev = cli_event_get(c, idbuf);
-	if ((rc = pd_answer_key_load(key_file, key, &err)) != PD_OK) {
+	/* Never a key of our own: podiumd would refuse what it signs. */
+	if ((rc = pd_store_answer_key(cli_store(c), key)) != PD_OK) {
 		pd_talk_clear(&t);
 		pd_event_free(ev);
-		cli_error_exit(rc, &err, "key-file");
+		if (rc == PD_ENOTFOUND)
+			cli_fatal(EX_UNAVAILABLE, "%s: %s", c->db_path,
+			    pd_store_error(c->st)->msg);
+		cli_store_error(c, rc, "talk");
 	}
 	if ((rc = pd_answer_expiry(ev, cli_now(), &expiry)) != PD_OK ||
 	    (rc = pd_answer_token_make(key, t.id, t.speaker.id, expiry,
 	    &tok)) != PD_OK ||
-	    (rc = pd_answer_link(c->base_url, tok, &link)) != PD_OK) {
+	    (rc = pd_answer_link(cli_base_url(c), tok, &link)) != PD_OK) {
 		explicit_bzero(key, sizeof(key));
 		pd_talk_clear(&t);
 		pd_event_free(ev);

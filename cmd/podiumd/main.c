@@ -103,6 +103,54 @@ on_changed(struct pd_app *app)
 }
 
 /*
+ * What the CLI takes from the database rather than from files or
+ * defaults of its own (store.h): the answer-link key and the base URL
+ * served here.  The key is the database's, made on first start; an
+ * existing [secrets] key_file (an older podium's) is taken into the
+ * database, so links already mailed keep working.  No key file is made.
+ */
+static int
+setup_shared(const struct pd_config *cfg, struct pd_store *st,
+    unsigned char key[PD_ANSWER_KEY_LEN])
+{
+	unsigned char file_key[PD_ANSWER_KEY_LEN];
+	struct pd_error err = { 0, NULL, NULL };
+	enum pd_key_source src = PD_KEY_STORED;
+	int rc, have_file = 0;
+
+	if (cfg->key_file != NULL && *cfg->key_file != '\0') {
+		rc = pd_answer_key_load(cfg->key_file, file_key, &err);
+		if (rc != PD_OK && rc != PD_ENOTFOUND) {
+			pd_log(PD_LOG_ERROR, "key_file: %s", err.msg);
+			goto out;
+		}
+		have_file = rc == PD_OK;
+	}
+	if ((rc = pd_store_answer_key_setup(st, have_file ? file_key : NULL,
+	    key, &src)) != PD_OK) {
+		pd_log(PD_LOG_ERROR, "answer-link key: %s",
+		    pd_store_error(st)->msg);
+		goto out;
+	}
+	if (src == PD_KEY_CREATED)
+		pd_log(PD_LOG_INFO, "made the answer-link key, kept in the "
+		    "database");
+	else if (src == PD_KEY_ADOPTED)
+		pd_log(PD_LOG_INFO, "key_file %s: its key is now kept in the "
+		    "database", cfg->key_file);
+	else if (src == PD_KEY_REPLACED)
+		pd_log(PD_LOG_WARN, "key_file %s replaced the database's "
+		    "answer-link key; links signed with that one stop working",
+		    cfg->key_file);
+	if ((rc = pd_store_base_url_set(st, cfg->base_url)) != PD_OK)
+		pd_log(PD_LOG_ERROR, "base_url: %s", pd_store_error(st)->msg);
+out:
+	explicit_bzero(file_key, sizeof(file_key));
+	pd_error_clear(&err);
+	return rc;
+}
+
+/*
  * The API token: read from its file, or, when the file does not exist
  * yet, made and written there (0600) so that a first start needs no
  * manual step.  The token itself is never logged.
@@ -337,8 +385,7 @@ main(int argc, char **argv)
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
-	if (pd_answer_key_load(cfg.key_file, app.key, &err) != PD_OK) {
-		pd_log(PD_LOG_ERROR, "key_file: %s", err.msg);
+	if (setup_shared(&cfg, app.st, app.key) != PD_OK) {
 		status = EX_CONFIG;
 		goto out;
 	}

@@ -81,16 +81,16 @@ int pd_answer_expiry(const struct pd_event *ev, int64_t now, int64_t *out);
 int pd_answer_link(const char *base_url, const char *token, char **out);
 
 /*
- * Loads the HMAC key from path ([secrets] key_file).  When the file does
- * not exist it is created, mode 0600, with 32 bytes from getrandom(), its
- * missing parent directories with mode 0700; two processes doing this at
- * once end up with the same key (the file appears atomically).
+ * Reads the HMAC key from an existing file ([secrets] key_file of an
+ * older podium; the key now lives in the database, store.h
+ * pd_store_answer_key_setup).  A missing file is PD_ENOTFOUND: it is
+ * never created here.
  *
  * The file holds either exactly 32 raw bytes or 64 hex digits with an
  * optional trailing newline (as "openssl rand -hex 32" writes).  Refused
  * with PD_EINVAL and a message in err: any other size or content, a file
  * that is not a regular file, and a file that the group or others may
- * read or write (chmod 600 it).  PD_EIO when it cannot be read or made.
+ * read or write (chmod 600 it).  PD_EIO when it cannot be read.
  * key is written only on success.
  */
 int pd_answer_key_load(const char *path,

@@ -46,6 +46,9 @@ struct pd_outbox_msg {
 	char *last_error;
 	int64_t created;
 	int64_t sent_at;
+	/* Recipients the server refused while it took the message for the
+	 * others, with its replies ("a@x (550 ...)"); NULL: none. */
+	char *refused;
 };
 
 const char *pd_outbox_state_name(enum pd_outbox_state s);
@@ -79,6 +82,14 @@ int pd_store_outbox_take(struct pd_store *st, int64_t now,
 int pd_store_outbox_sent(struct pd_store *st, int64_t id, int64_t now);
 int pd_store_outbox_fail(struct pd_store *st, int64_t id,
     enum pd_outbox_state state, int64_t next_attempt, const char *error);
+
+/*
+ * Records the recipients the server refused in the attempt under way
+ * (pd_smtp_refused), before its outcome is recorded.  Taking a message
+ * and retrying it clear them.
+ */
+int pd_store_outbox_refused(struct pd_store *st, int64_t id,
+    const char *refused);
 
 /* Puts messages stuck in "sending" (a crash) back to pending. */
 int pd_store_outbox_recover(struct pd_store *st, size_t *n);

@@ -12,10 +12,12 @@
  * The rules:
  * - speaker-request: a requested talk whose speaker has an address, for an
  *   event not cancelled and not over; Cc the intermediary ("via").
- * - nudge: the request again, after nudge and 2 x nudge without an answer;
- *   after 3 x nudge the intermediary (or the organizer) is told once
- *   (nudge-via).  An answer stops them, because the talk is no longer
- *   requested.
+ * - nudge: the request again, `nudge` after the request and `nudge` after
+ *   the first nudge, without an answer; `nudge` after the second nudge the
+ *   intermediary (or the organizer) is told once (nudge-via).  Each waits
+ *   for the one before it was created (its "sent" fact), so after a pause
+ *   only one is due at a time.  An answer stops them, because the talk is
+ *   no longer requested.
  * - speaker-answer: when a requested speaker confirmed or declined, to the
  *   intermediary, else the organizer.
  * - invitation: every attendee who has an address and has not declined or

@@ -44,4 +44,14 @@ enum pd_smtp_result pd_smtp_send(struct pd_smtp *s, const char *from,
     const char *const *rcpt, size_t nrcpt, const char *msg, size_t len,
     char **errmsg);
 
+/*
+ * The recipients the server refused in the last send, with its replies:
+ * "a@x (550 5.1.1 ...); b@y (451 ...)"; NULL when it refused none.  A
+ * message goes to every recipient the server accepts, so a send can be
+ * PD_SMTP_SENT and still have refused some; it fails only when every
+ * recipient was refused (PD_SMTP_TRANSIENT if one of them said 4xx).
+ * The string belongs to s and lives until its next send.
+ */
+const char *pd_smtp_refused(const struct pd_smtp *s);
+
 #endif

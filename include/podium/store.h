@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 3
+#define PD_STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -204,6 +204,43 @@ int pd_store_feed_token_set(struct pd_store *st, int64_t person_id,
 int pd_store_feed_token_find(struct pd_store *st, const char *hash_hex,
     int64_t *person_id);
 
+/* ---- what the CLI and the daemon share (store_setting.c) ---- */
+
+/*
+ * The answer-link key and the base URL live in the database, so that a
+ * link the CLI prints for a database is one the daemon serving it opens.
+ */
+enum pd_key_source {
+	PD_KEY_STORED,		/* the database had it */
+	PD_KEY_CREATED,		/* made now, 32 bytes from getrandom() */
+	PD_KEY_ADOPTED,		/* taken from a key file into the database */
+	PD_KEY_REPLACED		/* a key file's key replaced another one */
+};
+
+/*
+ * The answer-link key (PD_ANSWER_KEY_LEN bytes into key).  PD_ENOTFOUND,
+ * with a message saying who makes it, when the database has none yet:
+ * the CLI never makes one of its own.
+ */
+int pd_store_answer_key(struct pd_store *st, unsigned char *key);
+
+/*
+ * Makes sure the database has an answer-link key and returns it: adopt
+ * (PD_ANSWER_KEY_LEN bytes, an existing [secrets] key_file's) when given,
+ * else the stored key, else a fresh one.  *source (may be NULL) says
+ * which.  One write transaction: processes racing agree on one key.
+ */
+int pd_store_answer_key_setup(struct pd_store *st,
+    const unsigned char *adopt, unsigned char *key,
+    enum pd_key_source *source);
+
+/*
+ * The base URL podiumd serves (recorded at its start, without a trailing
+ * '/'); *out is the caller's.  PD_ENOTFOUND when no podiumd recorded one.
+ */
+int pd_store_base_url(struct pd_store *st, char **out);
+int pd_store_base_url_set(struct pd_store *st, const char *url);
+
 /* ---- backups and upgrades ---- */
 
 /*
@@ -212,7 +249,9 @@ int pd_store_feed_token_find(struct pd_store *st, const char *hash_hex,
  * transaction, so a file is at its old version or at the new one, never
  * in between.  A file of a newer schema version is refused (PD_EDB), not
  * touched.  Versions: 1 the data of model.h, 2 the mail outbox, 3 the
- * planner's change marks (event.plan_dirty, talk.asked_at) and indexes.
+ * planner's change marks (event.plan_dirty, talk.asked_at) and indexes,
+ * 4 nudge spacing, the settings table (answer key, base URL) and
+ * outbox.refused.
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */

@@ -41,7 +41,6 @@ SMTPD_DIR=$tmp/smtp smtpd_start
 trap 'smtpd_stop; cleanup' EXIT
 
 export PODIUM_DB=$tmp/podium.db
-export PODIUM_KEY_FILE=$tmp/var/secret.key
 unset PODIUM_BASE_URL
 LOG=$tmp/podiumd.log
 ERR=$tmp/err
@@ -62,7 +61,7 @@ spool_dir = $tmp/spool
 offsets = 7d, 1d
 nudge = 4d
 [secrets]
-key_file = $PODIUM_KEY_FILE
+key_file = $tmp/var/secret.key
 EOF
 
 failures=0

@@ -20,9 +20,11 @@
 # --log file), DAEMON_STDERR (podiumd's stderr: where the sanitizers
 # write), DAEMON_TOKEN (the API token), DAEMON_STATUS (exit status after
 # daemon_stop), PODIUM_BASE_URL (exported, so `podium feed url` prints
-# URLs of this daemon), PODIUM_KEY_FILE (exported: podiumd's key_file,
-# which `podium talk link` signs with).  DAEMON_EXTRA_INI is appended to
-# the config file.
+# URLs of this daemon; podium would also find it in the database, where
+# podiumd records it).  The answer-link key is the database's (made by
+# `podium init`), so `podium talk link` signs as podiumd does; key_file is
+# configured but not made.  DAEMON_EXTRA_INI is appended to the config
+# file.
 #
 # Every wait here is bounded; nothing passes or fails on speed.
 
@@ -176,9 +178,7 @@ daemon_init() {
 	DAEMON_PID=
 	DAEMON_STATUS=
 	DAEMON_EXTRA_INI=${DAEMON_EXTRA_INI-}
-	# `podium talk link` signs with this key; it must be podiumd's.
-	PODIUM_KEY_FILE=$DAEMON_DIR/secret.key
-	export PODIUM_DB PODIUM_KEY_FILE
+	export PODIUM_DB
 	# A stale value from the caller's shell must not leak into the test.
 	unset PODIUM_BASE_URL
 	: >"$DAEMON_STDERR"

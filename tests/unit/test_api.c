@@ -977,6 +977,40 @@ api_people_post__bad_data__returns_400_or_409(void **state)
 	    "{\"name\": \"x\"}"), 404);
 }
 
+/* Issue 8: a name shared by two people lists both; id or address works. */
+static void
+api_people__shared_name__lists_candidates_and_address_works(void **state)
+{
+	struct fx *f = *state;
+	json_int_t a, b, ev = add_event(f);
+	const char *e;
+	char want[64], pbuf[64];
+
+	a = add_person(f, "{\"name\": \"Jürgen Lübcke\", "
+	    "\"email\": \"juergen.luebcke@example.org\"}");
+	b = add_person(f, "{\"name\": \"Jürgen Lübcke\", "
+	    "\"email\": \"j.luebcke@example.net\"}");
+	assert_int_equal(get(f, "/api/people/Jürgen Lübcke"), 400);
+	e = jstr(f->json, "error");
+	assert_non_null(strstr(e, "2 people are called 'Jürgen Lübcke'"));
+	snprintf(want, sizeof(want), "id %lld <juergen.luebcke@example.org>",
+	    (long long)a);
+	assert_non_null(strstr(e, want));
+	snprintf(want, sizeof(want), "id %lld <j.luebcke@example.net>",
+	    (long long)b);
+	assert_non_null(strstr(e, want));
+	assert_int_equal(send_json(f, "POST",
+	    PATH("/api/events/%lld/attendances", (long long)ev),
+	    "{\"person\": \"Jürgen Lübcke\"}"), 400);
+	assert_field(f, "person");
+	assert_non_null(strstr(jstr(f->json, "error"), "<j.luebcke@example.net>"));
+	assert_int_equal(send_json(f, "POST",
+	    PATH("/api/events/%lld/attendances", (long long)ev),
+	    "{\"person\": \"j.luebcke@example.net\"}"), 201);
+	assert_int_equal(get(f, "/api/people/j.luebcke@example.net"), 200);
+	assert_int_equal(jint(f->json, "id"), b);
+}
+
 /* ---- attendances ---- */
 
 static void
@@ -1492,6 +1526,7 @@ main(void)
 		T(api_talks__get_and_delete__unknown_returns_404),
 		T(api_people__create_show_edit_list_delete),
 		T(api_people_post__bad_data__returns_400_or_409),
+		T(api_people__shared_name__lists_candidates_and_address_works),
 		T(api_attendances_post__new_then_change__returns_201_then_200),
 		T(api_attendances_post__bad_input__returns_400_or_404),
 		T(api_groups_and_topics_get__list_what_events_use),

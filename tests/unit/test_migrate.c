@@ -209,6 +209,25 @@ open__v1_file__the_outbox_works_and_the_planner_sees_the_event(
 	assert_int_equal(n, 1);
 	pd_event_list_free(evs, n);
 	free(marks);
+	/*
+	 * Nudge 1 goes out then; the next mail is due `nudge` after it, so
+	 * the talk is no candidate a day later (issue 8), only 4 days later.
+	 */
+	pd_store_set_now(f->st, NOW + 5 * 86400);
+	m.key = "nudge/v1-talk-teich@smartcity-gera.example.org/1";
+	m.kind = "nudge";
+	assert_int_equal(pd_store_outbox_add(f->st, &m, 1, &added), PD_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(pd_store_plan_candidates(f->st, NOW + 6 * 86400,
+	    -1, 4 * 86400, &evs, &n, &marks), PD_OK);
+	assert_int_equal(n, 0);
+	pd_event_list_free(evs, n);
+	free(marks);
+	assert_int_equal(pd_store_plan_candidates(f->st, NOW + 9 * 86400,
+	    -1, 4 * 86400, &evs, &n, &marks), PD_OK);
+	assert_int_equal(n, 1);
+	pd_event_list_free(evs, n);
+	free(marks);
 }
 
 static void

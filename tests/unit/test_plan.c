@@ -205,6 +205,66 @@ plan__nudges__twice_at_most_then_the_intermediary(void **state)
 	teardown_world(&w);
 }
 
+/*
+ * Issue 8: a request 10 days before the session and a daemon that was
+ * not running since.  Two passes at one instant a day before: one nudge,
+ * not nudge 1 and then nudge 2 in the next pass.
+ */
+static void
+plan__nudges_after_a_pause__one_per_instant(void **state)
+{
+	struct world w;
+	size_t k;
+
+	(void)state;
+	setup_world(&w);
+	pass(&w, "2021-02-01T08:00:00Z", "speaker-request/", &k);
+	assert_int_equal(k, 1);
+	pass(&w, "2021-02-10T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 1);
+	assert_true(was_planned(&w, "nudge/talk-teich@test/1"));
+	pass(&w, "2021-02-10T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	pass(&w, "2021-02-10T08:00:30Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	assert_false(was_planned(&w, "nudge/talk-teich@test/2"));
+	assert_false(was_planned(&w, "nudge-via/talk-teich@test"));
+	teardown_world(&w);
+}
+
+/* After the pause, each later mail waits `nudge` after the one before. */
+static void
+plan__nudges_after_a_pause__are_spaced_by_nudge(void **state)
+{
+	struct world w;
+	size_t k;
+
+	(void)state;
+	setup_world(&w);
+	pass(&w, "2021-01-01T08:00:00Z", "speaker-request/", &k);
+	assert_int_equal(k, 1);
+	/* 19 days later: only the first nudge. */
+	pass(&w, "2021-01-20T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 1);
+	assert_true(was_planned(&w, "nudge/talk-teich@test/1"));
+	pass(&w, "2021-01-20T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	pass(&w, "2021-01-24T07:59:59Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	pass(&w, "2021-01-24T08:00:00Z", "nudge/", &k);
+	assert_int_equal(k, 1);
+	assert_true(was_planned(&w, "nudge/talk-teich@test/2"));
+	pass(&w, "2021-01-24T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	pass(&w, "2021-01-27T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	pass(&w, "2021-01-28T08:00:00Z", "nudge-via/", &k);
+	assert_int_equal(k, 1);
+	pass(&w, "2021-02-05T08:00:00Z", "nudge", &k);
+	assert_int_equal(k, 0);
+	teardown_world(&w);
+}
+
 static void
 plan__an_answer__stops_nudges_and_tells_the_intermediary(void **state)
 {
@@ -335,6 +395,8 @@ main(void)
 		cmocka_unit_test(plan__first_pass__requests_speaker_and_invites_attendees),
 		cmocka_unit_test(plan__speaker_request__has_the_intermediary_in_cc),
 		cmocka_unit_test(plan__nudges__twice_at_most_then_the_intermediary),
+		cmocka_unit_test(plan__nudges_after_a_pause__one_per_instant),
+		cmocka_unit_test(plan__nudges_after_a_pause__are_spaced_by_nudge),
 		cmocka_unit_test(plan__an_answer__stops_nudges_and_tells_the_intermediary),
 		cmocka_unit_test(plan__reminders__7d_and_1d_to_the_right_people_only),
 		cmocka_unit_test(plan__daemon_down_a_week__sends_no_stale_reminder),

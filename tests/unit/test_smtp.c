@@ -515,6 +515,65 @@ smtp_send__rcpt_refused_550__permanent(void **state)
 	pd_smtp_free(s);
 }
 
+/* Issue 8: a refused Cc must not keep the message from the speaker. */
+static void
+smtp_send__one_of_two_recipients_refused__sent_to_the_other(void **state)
+{
+	struct fix *f = *state;
+	const char *rcpt[] = { RCPT, "intermediary@example.org" };
+	struct pd_smtp *s;
+	char *m, *err = NULL;
+	size_t len;
+	json_t *j;
+
+	server_start(f, "--reject-rcpt", "intermediary@example.org", NULL);
+	s = client(f->url, PD_STARTTLS_NO, NULL, NULL, NULL, 10);
+	m = message(1, &len);
+	assert_int_equal(pd_smtp_send(s, FROM, rcpt, 2, m, len, &err),
+	    PD_SMTP_SENT);
+	assert_null(err);
+	assert_non_null(pd_smtp_refused(s));
+	assert_non_null(strstr(pd_smtp_refused(s),
+	    "intermediary@example.org (550"));
+	assert_null(strstr(pd_smtp_refused(s), RCPT));
+	j = envelope(f->dir, 1);
+	assert_int_equal(json_array_size(json_object_get(j, "rcpt_tos")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(j, "rcpt_tos"), 0)), RCPT);
+	json_decref(j);
+	/* The next send over the same connection starts with a clean slate. */
+	assert_sent(s, 2);
+	assert_null(pd_smtp_refused(s));
+	free(m);
+	pd_smtp_free(s);
+}
+
+static void
+smtp_send__every_recipient_refused__permanent(void **state)
+{
+	struct fix *f = *state;
+	const char *rcpt[] = { RCPT, "intermediary@example.org" };
+	struct pd_smtp *s;
+	char *m, *err = NULL;
+	size_t len;
+
+	server_start(f, "--reject-rcpt", "intermediary@example.org",
+	    "--reject-rcpt", RCPT, NULL);
+	s = client(f->url, PD_STARTTLS_NO, NULL, NULL, NULL, 10);
+	m = message(1, &len);
+	assert_int_equal(pd_smtp_send(s, FROM, rcpt, 2, m, len, &err),
+	    PD_SMTP_PERMANENT);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "550"));
+	assert_non_null(pd_smtp_refused(s));
+	assert_non_null(strstr(pd_smtp_refused(s), RCPT " (550"));
+	assert_non_null(strstr(pd_smtp_refused(s), "intermediary@example.org"));
+	assert_false(exists(f->dir, "msg-0001.eml"));
+	free(err);
+	free(m);
+	pd_smtp_free(s);
+}
+
 static void
 smtp_send__server_gone_after_550__transient_not_stale_550(void **state)
 {
@@ -833,7 +892,9 @@ main(void)
 		T(smtp_send__rcpt_451__is_transient),
 		T(smtp_send__server_550__permanent),
 		T(smtp_send__rcpt_refused_550__permanent),
-		T(smtp_send__server_gone_after_550__transient_not_stale_550),
+		T(smtp_send__one_of_two_recipients_refused__sent_to_the_other),
+	T(smtp_send__every_recipient_refused__permanent),
+	T(smtp_send__server_gone_after_550__transient_not_stale_550),
 		T(smtp_send__no_server__transient_connect),
 		T(smtp_send__drop_mid_data__transient_then_next_sends),
 		T(smtp_send__server_421_closes__transient_then_next_sends),
