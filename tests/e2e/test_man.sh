@@ -78,7 +78,7 @@ for o in $(grep -oE -- '--[a-z][a-z-]*' /tmp/podium-man-help.$$ | sort -u); do
 		not_ok "podium.1 has the global option $o" "missing"
 	fi
 done
-for e in PODIUM_DB PODIUM_CONFIG PODIUM_BASE_URL PODIUM_KEY_FILE PODIUM_NOW \
+for e in PODIUM_DB PODIUM_CONFIG PODIUM_BASE_URL PODIUM_NOW \
 	PODIUM_DATADIR; do
 	if in_page podium.1 "^\.It Ev $e$"; then
 		ok "podium.1 explains $e"
