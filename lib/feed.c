@@ -27,6 +27,7 @@
 #include "podium/feed.h"
 #include "podium/ical.h"
 #include "podium/model.h"
+#include "podium/schedule.h"
 #include "podium/store.h"
 #include "podium/token.h"
 
@@ -46,6 +47,7 @@ struct pd_feeds {
 	char *refresh;
 	int64_t refresh_seconds;
 	char *export_dir;
+	char *base_url;
 	int64_t revision;		/* of the current map; -1: none */
 	struct entry *cur[NBUCKETS];
 	struct entry *prev[NBUCKETS];
@@ -130,8 +132,10 @@ pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 	fc->refresh = strdup(opts->refresh != NULL ? opts->refresh : "PT1H");
 	fc->export_dir = opts->export_dir != NULL ?
 	    strdup(opts->export_dir) : NULL;
+	fc->base_url = opts->base_url != NULL ? strdup(opts->base_url) : NULL;
 	if (fc->name == NULL || fc->refresh == NULL ||
-	    (opts->export_dir != NULL && fc->export_dir == NULL)) {
+	    (opts->export_dir != NULL && fc->export_dir == NULL) ||
+	    (opts->base_url != NULL && fc->base_url == NULL)) {
 		pd_feeds_free(fc);
 		return PD_ENOMEM;
 	}
@@ -150,6 +154,7 @@ pd_feeds_free(struct pd_feeds *fc)
 	free(fc->name);
 	free(fc->refresh);
 	free(fc->export_dir);
+	free(fc->base_url);
 	free(fc);
 }
 
@@ -261,6 +266,11 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 	size_t i, j;
 	int rc;
 
+	if (pd_schedule_feed_name(name)) {
+		struct pd_schedule_opts so = { fc->name, fc->base_url, NULL };
+
+		return pd_schedule_feed_render(fc->st, name, &so, body, len);
+	}
 	memset(&ro, 0, sizeof(ro));
 	memset(&who, 0, sizeof(who));
 	ro.privacy = PD_PRIVACY_PUBLIC;
