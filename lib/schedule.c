@@ -590,6 +590,8 @@ identify(struct build *b)
 	struct sc_model *m = b->m;
 	size_t i, j;
 
+	if (m->nevents == 0)
+		return PD_OK;
 	qsort(m->events, m->nevents, sizeof(*m->events), cmp_guid);
 	for (i = j = 0; i < m->nevents; i++) {
 		if (j > 0 && strcmp(m->events[j - 1].guid,
@@ -651,7 +653,8 @@ arrange(struct build *b)
 	char **names = NULL;
 	int rc = PD_ENOMEM;
 
-	qsort(m->events, m->nevents, sizeof(*m->events), cmp_order);
+	if (m->nevents > 0)
+		qsort(m->events, m->nevents, sizeof(*m->events), cmp_order);
 	if (m->nevents > 0 &&
 	    ((names = malloc(m->nevents * sizeof(*names))) == NULL ||
 	    (m->tracks = malloc(m->nevents * sizeof(*m->tracks))) == NULL ||
@@ -659,7 +662,8 @@ arrange(struct build *b)
 		goto out;
 	for (i = 0; i < m->nevents; i++)
 		names[i] = m->events[i].room;
-	qsort(names, m->nevents, sizeof(*names), cmp_str);
+	if (m->nevents > 0)
+		qsort(names, m->nevents, sizeof(*names), cmp_str);
 	for (i = 0; i < m->nevents; i++) {
 		struct sc_room *r;
 
