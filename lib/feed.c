@@ -267,7 +267,8 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 	int rc;
 
 	if (pd_schedule_feed_name(name)) {
-		struct pd_schedule_opts so = { fc->name, fc->base_url, NULL };
+		struct pd_schedule_opts so = { fc->name, fc->base_url, NULL,
+		    NULL };
 
 		return pd_schedule_feed_render(fc->st, name, &so, body, len);
 	}

@@ -820,9 +820,15 @@ build(const struct pd_calendar *cal, const struct pd_schedule_opts *opts,
 	m->tz_name_ok = tz_name_ok(m->tz);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	if ((m->title = clean(opts->title != NULL ? opts->title : "podium")) ==
-	    NULL || (m->acronym = acronym(m->title, opts->group)) == NULL)
+	/* "SMARTCity Gera – Fachgruppe ...", as the group's iCalendar feed. */
+	pd_buf_adds(&b.tmp, opts->title != NULL ? opts->title : "podium");
+	if (opts->group_name != NULL)
+		pd_buf_addf(&b.tmp, " \xe2\x80\x93 %s", opts->group_name);
+	if (pd_buf_failed(&b.tmp) || (m->title = clean(b.tmp.data)) == NULL ||
+	    (m->acronym = acronym(opts->title != NULL ? opts->title :
+	    "podium", opts->group)) == NULL)
 		goto out;
+	pd_buf_reset(&b.tmp);
 	pd_buf_addf(&b.tmp, "%.*s/", (int)blen, base);
 	if ((m->base_url = pd_buf_detach(&b.tmp, NULL)) == NULL)
 		goto out;
@@ -940,7 +946,6 @@ pd_schedule_make(struct pd_store *st, const char *group,
 	struct pd_filter f = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_schedule_opts o = *opts;
 	struct pd_calendar *cal = NULL;
-	struct pd_buf title = PD_BUF_INIT;
 	size_t i;
 	int rc;
 
@@ -949,24 +954,13 @@ pd_schedule_make(struct pd_store *st, const char *group,
 		f.value = group;
 	}
 	o.group = group;
+	o.group_name = NULL;
 	if ((rc = pd_store_calendar(st, &f, &cal)) != PD_OK)
-		goto out;
-	/* "SMARTCity Gera – Fachgruppe ...", as the group's iCalendar feed. */
-	pd_buf_adds(&title, o.title != NULL ? o.title : "podium");
+		return rc;
 	for (i = 0; group != NULL && i < cal->ngroups; i++)
-		if (strcmp(cal->groups[i].slug, group) == 0) {
-			pd_buf_addf(&title, " \xe2\x80\x93 %s",
-			    cal->groups[i].name);
-			break;
-		}
-	if (pd_buf_failed(&title)) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	o.title = title.data;
+		if (strcmp(cal->groups[i].slug, group) == 0)
+			o.group_name = cal->groups[i].name;
 	rc = pd_schedule_render(cal, fmt, &o, out, len, err);
-out:
-	pd_buf_free(&title);
 	pd_calendar_free(cal);
 	return rc;
 }

@@ -274,7 +274,8 @@ static int
 export_schedule(struct cli *c, const char *format, const char *group,
     int other_filter, const char *out)
 {
-	struct pd_schedule_opts so = { "SMARTCity Gera", c->base_url, NULL };
+	struct pd_schedule_opts so = { "SMARTCity Gera", c->base_url, NULL,
+	    NULL };
 	struct pd_error err = { 0, NULL, NULL };
 	enum pd_schedule_format fmt;
 	char *text = NULL;

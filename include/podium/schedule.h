@@ -29,6 +29,7 @@ struct pd_schedule_opts {
 	const char *title;	/* "SMARTCity Gera"; NULL: "podium" */
 	const char *base_url;	/* "http://127.0.0.1:8080"; NULL: no URLs */
 	const char *group;	/* the group slug the calendar was cut to */
+	const char *group_name;	/* its name, added to the title; NULL: none */
 };
 
 /*
@@ -44,8 +45,8 @@ int pd_schedule_render(const struct pd_calendar *cal,
 
 /*
  * Loads and renders: group NULL for every public event, else the group
- * of that slug (PD_ENOTFOUND when there is none).  opts->group is set
- * from group.
+ * of that slug (PD_ENOTFOUND when there is none).  opts->group and
+ * group_name are set from group.
  */
 int pd_schedule_make(struct pd_store *st, const char *group,
     enum pd_schedule_format fmt, const struct pd_schedule_opts *opts,

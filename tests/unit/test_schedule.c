@@ -21,7 +21,7 @@
 #include "podium/tz.h"
 
 static const struct pd_schedule_opts opts = {
-	"SMARTCity Gera", "http://feeds.example.org", NULL
+	"SMARTCity Gera", "http://feeds.example.org", NULL, NULL
 };
 
 static char *
