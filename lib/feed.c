@@ -475,7 +475,8 @@ export_one(struct pd_feeds *fc, const char *name, int64_t now,
 	if ((rc = pd_feeds_get(fc, name, now, &f)) != PD_OK)
 		return pd_error_set(err, rc, "export_dir", "%s: %s", name,
 		    pd_strerror(rc));
-	pd_buf_addf(&file, "%s.ics", name);
+	pd_buf_addf(&file, "%s%s", name, pd_schedule_feed_name(name) ? "" :
+	    ".ics");
 	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data,
 	    f->body, f->len, err) : PD_ENOMEM;
 	pd_buf_free(&file);
@@ -489,7 +490,7 @@ export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	struct pd_group *groups = NULL;
 	struct pd_topic *topics = NULL;
 	struct pd_buf name = PD_BUF_INIT;
-	size_t ng = 0, nt = 0, i;
+	size_t ng = 0, nt = 0, i, k;
 	int rc;
 
 	pthread_mutex_lock(fc->lock);
@@ -500,7 +501,9 @@ export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	if (rc != PD_OK)
 		goto out;
 	mkdir(fc->export_dir, 0755);
-	if ((rc = export_one(fc, "all", now, err)) != PD_OK)
+	if ((rc = export_one(fc, "all", now, err)) != PD_OK ||
+	    (rc = export_one(fc, "schedule.xml", now, err)) != PD_OK ||
+	    (rc = export_one(fc, "schedule.json", now, err)) != PD_OK)
 		goto out;
 	for (i = 0; i < ng + nt; i++) {
 		pd_buf_reset(&name);
@@ -514,6 +517,15 @@ export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 		}
 		if ((rc = export_one(fc, name.data, now, err)) != PD_OK)
 			goto out;
+		/* A group's schedules: group/SLUG/schedule.xml and .json. */
+		for (k = 0; i < ng && k < 2; k++) {
+			pd_buf_reset(&name);
+			pd_buf_addf(&name, "group/%s/schedule.%s",
+			    groups[i].slug, k == 0 ? "xml" : "json");
+			if ((rc = name.data != NULL ? export_one(fc, name.data,
+			    now, err) : PD_ENOMEM) != PD_OK)
+				goto out;
+		}
 	}
 out:
 	pd_buf_free(&name);

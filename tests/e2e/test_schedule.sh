@@ -100,6 +100,8 @@ check "guids: the same in a fresh database made from the export" \
 
 # ---- podiumd: the feeds and their caching ----
 
+DAEMON_EXTRA_INI="[feeds]
+export_dir = $D/export"
 daemon_start
 U=$DAEMON_URL/calendars
 fetch sx "$U/schedule.xml"
@@ -208,7 +210,12 @@ check "the session of only timed talks is not an event too" lacks "$X" \
 check "the Gera guids are unchanged by the new events" bash -c \
 	"'$PY' '$CHECK' '$D/gen-served.xml' --guids | grep -F -f '$D/guids-1' | cmp -s - '$D/guids-1'"
 
-# ---- the CLI and the daemon give the same bytes ----
+# ---- export_dir, the CLI and the daemon give the same bytes ----
+
+check "export_dir: schedule.xml as served" wait_for 20 same_file \
+	"$D/export/schedule.xml" "$D/gen-served.xml"
+check "export_dir: a group's schedule.json as served" wait_for 20 same_file \
+	"$D/export/group/$GEN/schedule.json" "$D/gen-group.json"
 
 "$PODIUM" export --format schedule-xml -o "$D/cli-all.xml"
 "$PODIUM" export --format schedule-json --group "$GEN" -o "$D/cli-gen.json"
