@@ -580,6 +580,13 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* bsearch: a room name against a room. */
+static int
+cmp_room(const void *key, const void *r)
+{
+	return strcmp(key, ((const struct sc_room *)r)->name);
+}
+
 /*
  * Guids unique (a clash can only come from a UID used twice; the first
  * wins), ids from the guids and unique, slugs from ids and titles.
@@ -680,12 +687,12 @@ arrange(struct build *b)
 		    uuid5(b->tmp.data, b->tmp.len, r->guid) != PD_OK)
 			goto out;
 	}
-	for (i = 0; i < m->nevents; i++)
-		for (j = 0; j < m->nrooms; j++)
-			if (strcmp(m->rooms[j].name, m->events[i].room) == 0) {
-				m->events[i].room_index = j;
-				break;
-			}
+	for (i = 0; i < m->nevents; i++) {
+		const struct sc_room *r = bsearch(m->events[i].room, m->rooms,
+		    m->nrooms, sizeof(*m->rooms), cmp_room);
+
+		m->events[i].room_index = (size_t)(r - m->rooms);
+	}
 	for (i = 0; i < m->nevents; i++)
 		if (*m->events[i].track != '\0')
 			m->tracks[m->ntracks++] = m->events[i].track;
