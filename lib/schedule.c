@@ -640,10 +640,9 @@ identify(struct build *b)
 		while (n > 0 && s[n - 1] == '-')
 			n--;
 		pd_buf_reset(&b->tmp);
+		/* A title without letters still needs a tail (XSD: 4 or more). */
 		pd_buf_addf(&b->tmp, "%s-%lld-%.*s", m->acronym,
-		    (long long)e->id, (int)n, n > 0 ? s : "event");
-		if (n == 0)
-			pd_buf_adds(&b->tmp, "event");
+		    (long long)e->id, n > 0 ? (int)n : 5, n > 0 ? s : "event");
 		free(s);
 		if ((e->slug = pd_buf_detach(&b->tmp, NULL)) == NULL)
 			return PD_ENOMEM;

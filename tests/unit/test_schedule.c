@@ -289,6 +289,22 @@ version__same_for_same_content_new_for_new(void **state)
 }
 
 static void
+slug__of_a_title_without_letters_still_fits_the_xsd(void **state)
+{
+	struct pd_calendar *cal = calendar(1);
+	char *x, *p;
+
+	(void)state;
+	set_event(&cal->events[0], "dashes@test", "\xe2\x80\x93 ! \xe2\x80\x93",
+	    "2021-02-11 09:00", "2021-02-11 10:00", 0);
+	x = render(cal, PD_SCHEDULE_XML);
+	assert_non_null(p = strstr(x, "<slug>smartcity_gera-"));
+	assert_non_null(strstr(p, "-event</slug>"));
+	free(x);
+	pd_calendar_free(cal);
+}
+
+static void
 empty__still_one_day_as_the_xsd_wants(void **state)
 {
 	struct pd_calendar *cal = calendar(0);
@@ -329,6 +345,8 @@ main(void)
 		    talks__with_own_time_are_events_and_only_confirmed_speakers_show),
 		cmocka_unit_test(series__one_event_per_occurrence_within_the_horizon),
 		cmocka_unit_test(version__same_for_same_content_new_for_new),
+		cmocka_unit_test(
+		    slug__of_a_title_without_letters_still_fits_the_xsd),
 		cmocka_unit_test(empty__still_one_day_as_the_xsd_wants),
 		cmocka_unit_test(feed_names__only_the_four_shapes),
 	};
