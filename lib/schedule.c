@@ -429,6 +429,7 @@ add_talk(struct build *b, const struct pd_event *ev, const struct pd_talk *t,
 	if ((e = new_event(b)) == NULL)
 		return PD_ENOMEM;
 	e->type = "talk";
+	e->updated = t->updated > ev->updated ? t->updated : ev->updated;
 	snprintf(id, sizeof(id), "talk %lld", (long long)t->id);
 	if ((rc = t->uid != NULL && *t->uid != '\0' ?
 	    set_guid(e, t->uid, NULL) : set_guid(e, ev->uid, id)) != PD_OK ||
@@ -490,6 +491,10 @@ add_session(struct build *b, const struct pd_event *ev)
 		if ((e = new_event(b)) == NULL)
 			return PD_ENOMEM;
 		e->type = "meeting";
+		e->updated = ev->updated;
+		for (i = 0; i < ev->ntalks; i++)
+			if (ev->talks[i].updated > e->updated)
+				e->updated = ev->talks[i].updated;
 		snprintf(suffix, sizeof(suffix), "%zu", k);
 		if ((rc = set_guid(e, ev->uid, k > 0 ? suffix : NULL)) !=
 		    PD_OK ||
@@ -864,21 +869,21 @@ out:
 	return rc;
 }
 
-/* The newest change of what the calendar holds, as "YYYY-MM-DD" (UTC). */
+/*
+ * The newest change of what the schedule shows, as "YYYY-MM-DD" (UTC):
+ * of the events in it only, so that a change elsewhere (a cancelled
+ * event, which is left out) leaves the bytes alone.
+ */
 static void
-newest_change(const struct pd_calendar *cal, char out[11])
+newest_change(const struct sc_model *sm, char out[11])
 {
 	int64_t t = 0;
-	size_t i, j;
+	size_t i;
 	int y, m, d;
 
-	for (i = 0; i < cal->nevents; i++) {
-		if (cal->events[i].updated > t)
-			t = cal->events[i].updated;
-		for (j = 0; j < cal->events[i].ntalks; j++)
-			if (cal->events[i].talks[j].updated > t)
-				t = cal->events[i].talks[j].updated;
-	}
+	for (i = 0; i < sm->nevents; i++)
+		if (sm->events[i].updated > t)
+			t = sm->events[i].updated;
 	pd_tz_civil_from_days(t / 86400, &y, &m, &d);
 	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
 }
@@ -931,7 +936,7 @@ pd_schedule_render(const struct pd_calendar *cal,
 	    sc_write_json(m, &doc, &n);
 	if (rc != PD_OK)
 		goto out;
-	newest_change(cal, date);
+	newest_change(m, date);
 	if ((rc = stamp_version(doc, n, fmt == PD_SCHEDULE_XML ?
 	    "<version>" : "\"version\": \"", date)) != PD_OK)
 		goto out;

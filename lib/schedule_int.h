@@ -42,6 +42,7 @@ struct sc_event {
 	char *slug;
 	const char *type;	/* "meeting", "talk" */
 	int64_t start_utc;
+	int64_t updated;	/* the row's last change, for the version */
 	char date[SC_STAMP_LEN];	/* start, with the offset then */
 	char end[SC_STAMP_LEN];
 	char day[11];		/* the local date it belongs to */

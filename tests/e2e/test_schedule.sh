@@ -78,6 +78,17 @@ rc=0
 "$PODIUM" export --format pdf >/dev/null 2>&1 || rc=$?
 check "export: an unknown --format is a usage error" eq "$rc" 64
 
+# A group whose only event was cancelled: an empty schedule, still valid.
+"$PODIUM" event add --title "Abgesagt" --start "2021-05-01 10:00" \
+	--duration 1h --group "Leere Gruppe" >/dev/null
+"$PODIUM" event cancel "$("$PODIUM" --json event list --from 2021-05-01 \
+	--to 2021-05-01 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" >/dev/null
+for f in xml json; do
+	"$PODIUM" export --format "schedule-$f" --group leere-gruppe -o "$D/empty.$f"
+	check "export: an empty group's schedule.$f validates" valid "$D/empty.$f"
+done
+check "export: ... and has no events" lacks "$D/empty.xml" "<event"
+
 # ---- stable guids ----
 
 "$PODIUM" export --format schedule-xml -o "$D/again.xml"
