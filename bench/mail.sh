@@ -27,7 +27,7 @@ ROUNDS=${MAIL_ROUNDS:-2}
 BUILD=${BENCH_BUILD:-build-bench}
 FROM=smartcity@example.org
 RCPT=katrin@example.org
-PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0"
+PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0 libxml-2.0"
 export PATH="$PATH:/usr/sbin:/sbin"
 
 sink_pid=

@@ -19,7 +19,7 @@ EVENTS=${RENDER_EVENTS:-10000}
 REPEATS=${RENDER_REPEATS:-3}
 BUILD=${BENCH_BUILD:-build-bench}
 PY=/usr/bin/python3	# Debian's python: the one python3-icalendar is for
-PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0"
+PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0 libxml-2.0"
 
 skip() {
 	echo "render: skipped: $*"

@@ -38,7 +38,7 @@ mkdir -p "$DIR"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target podium podiumd >/dev/null
 LIBS=$(pkg-config --libs libical sqlite3 libcurl jansson libmicrohttpd \
-	libcrypto inih zlib gmime-3.0)
+	libcrypto inih zlib gmime-3.0 libxml-2.0)
 for prog in gen scale_probe; do
 	# shellcheck disable=SC2086
 	cc -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$SRC/include" \

@@ -27,6 +27,7 @@
 #include "podium/feed.h"
 #include "podium/ical.h"
 #include "podium/model.h"
+#include "podium/schedule.h"
 #include "podium/store.h"
 #include "podium/token.h"
 
@@ -46,6 +47,7 @@ struct pd_feeds {
 	char *refresh;
 	int64_t refresh_seconds;
 	char *export_dir;
+	char *base_url;
 	int64_t revision;		/* of the current map; -1: none */
 	struct entry *cur[NBUCKETS];
 	struct entry *prev[NBUCKETS];
@@ -130,8 +132,10 @@ pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 	fc->refresh = strdup(opts->refresh != NULL ? opts->refresh : "PT1H");
 	fc->export_dir = opts->export_dir != NULL ?
 	    strdup(opts->export_dir) : NULL;
+	fc->base_url = opts->base_url != NULL ? strdup(opts->base_url) : NULL;
 	if (fc->name == NULL || fc->refresh == NULL ||
-	    (opts->export_dir != NULL && fc->export_dir == NULL)) {
+	    (opts->export_dir != NULL && fc->export_dir == NULL) ||
+	    (opts->base_url != NULL && fc->base_url == NULL)) {
 		pd_feeds_free(fc);
 		return PD_ENOMEM;
 	}
@@ -150,6 +154,7 @@ pd_feeds_free(struct pd_feeds *fc)
 	free(fc->name);
 	free(fc->refresh);
 	free(fc->export_dir);
+	free(fc->base_url);
 	free(fc);
 }
 
@@ -261,6 +266,12 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 	size_t i, j;
 	int rc;
 
+	if (pd_schedule_feed_name(name)) {
+		struct pd_schedule_opts so = { fc->name, fc->base_url, NULL,
+		    NULL };
+
+		return pd_schedule_feed_render(fc->st, name, &so, body, len);
+	}
 	memset(&ro, 0, sizeof(ro));
 	memset(&who, 0, sizeof(who));
 	ro.privacy = PD_PRIVACY_PUBLIC;
@@ -464,7 +475,8 @@ export_one(struct pd_feeds *fc, const char *name, int64_t now,
 	if ((rc = pd_feeds_get(fc, name, now, &f)) != PD_OK)
 		return pd_error_set(err, rc, "export_dir", "%s: %s", name,
 		    pd_strerror(rc));
-	pd_buf_addf(&file, "%s.ics", name);
+	pd_buf_addf(&file, "%s%s", name, pd_schedule_feed_name(name) ? "" :
+	    ".ics");
 	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data,
 	    f->body, f->len, err) : PD_ENOMEM;
 	pd_buf_free(&file);
@@ -478,7 +490,7 @@ export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	struct pd_group *groups = NULL;
 	struct pd_topic *topics = NULL;
 	struct pd_buf name = PD_BUF_INIT;
-	size_t ng = 0, nt = 0, i;
+	size_t ng = 0, nt = 0, i, k;
 	int rc;
 
 	pthread_mutex_lock(fc->lock);
@@ -489,7 +501,9 @@ export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	if (rc != PD_OK)
 		goto out;
 	mkdir(fc->export_dir, 0755);
-	if ((rc = export_one(fc, "all", now, err)) != PD_OK)
+	if ((rc = export_one(fc, "all", now, err)) != PD_OK ||
+	    (rc = export_one(fc, "schedule.xml", now, err)) != PD_OK ||
+	    (rc = export_one(fc, "schedule.json", now, err)) != PD_OK)
 		goto out;
 	for (i = 0; i < ng + nt; i++) {
 		pd_buf_reset(&name);
@@ -503,6 +517,15 @@ export_all(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 		}
 		if ((rc = export_one(fc, name.data, now, err)) != PD_OK)
 			goto out;
+		/* A group's schedules: group/SLUG/schedule.xml and .json. */
+		for (k = 0; i < ng && k < 2; k++) {
+			pd_buf_reset(&name);
+			pd_buf_addf(&name, "group/%s/schedule.%s",
+			    groups[i].slug, k == 0 ? "xml" : "json");
+			if ((rc = name.data != NULL ? export_one(fc, name.data,
+			    now, err) : PD_ENOMEM) != PD_OK)
+				goto out;
+		}
 	}
 out:
 	pd_buf_free(&name);

@@ -35,4 +35,14 @@ pd_ical_hash(const void *data, size_t len, uint64_t h)
 #define PD_ICAL_MAX_INPUT	(32u * 1024 * 1024)
 #define PD_ICAL_MAX_LINE	(64u * 1024)
 
+struct pd_buf;
+struct pd_event;
+
+/*
+ * The plain text of an event's DESCRIPTION (its text, agenda and talks,
+ * ical_mapping.md) into b, which is reset first; the schedule documents
+ * show the same text.  PD_ENOMEM when b failed.
+ */
+int pd_ical_description(struct pd_buf *b, const struct pd_event *ev);
+
 #endif

@@ -922,10 +922,9 @@ talk_word(enum pd_talk_status s)
 }
 
 /* The DESCRIPTION text: description, agenda, talks (ical_mapping.md). */
-static const char *
-description_text(struct rctx *c, const struct pd_event *ev)
+int
+pd_ical_description(struct pd_buf *b, const struct pd_event *ev)
 {
-	struct pd_buf *b = &c->tmp;
 	size_t i, j;
 
 	pd_buf_reset(b);
@@ -989,7 +988,13 @@ description_text(struct rctx *c, const struct pd_event *ev)
 		}
 	}
 	pd_buf_add(b, "", 0);
-	return pd_buf_failed(b) ? NULL : b->data;
+	return pd_buf_failed(b) ? PD_ENOMEM : PD_OK;
+}
+
+static const char *
+description_text(struct rctx *c, const struct pd_event *ev)
+{
+	return pd_ical_description(&c->tmp, ev) == PD_OK ? c->tmp.data : NULL;
 }
 
 static icalparameter_partstat

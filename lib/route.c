@@ -16,6 +16,7 @@
 #include "podium/feed.h"
 #include "podium/http.h"
 #include "podium/outbox.h"
+#include "podium/schedule.h"
 #include "podium/store.h"
 
 #define MAX_PATH 1024
@@ -123,7 +124,8 @@ serve_feed(struct pd_app *app, const struct pd_http_req *req,
 	}
 	gz = f->gz != NULL && accepts_gzip(req->accept_encoding);
 	tag = gz ? f->gz_etag : f->etag;
-	resp->content_type = "text/calendar; charset=utf-8";
+	if ((resp->content_type = pd_schedule_content_type(name)) == NULL)
+		resp->content_type = "text/calendar; charset=utf-8";
 	pd_http_resp_header(resp, "ETag", tag);
 	pd_http_resp_header(resp, "Last-Modified", f->last_modified);
 	pd_http_resp_header(resp, "Cache-Control",
@@ -161,6 +163,10 @@ route_feed(struct pd_app *app, const struct pd_http_req *req,
 
 	if (!is_get(req)) {
 		method_not_allowed(resp, "GET, HEAD");
+		return;
+	}
+	if (pd_schedule_feed_name(rest)) {
+		serve_feed(app, req, rest, resp);
 		return;
 	}
 	if (len < 5 || strcmp(rest + len - 4, ".ics") != 0)

@@ -41,11 +41,15 @@ static const struct cmd_entry cmds[] = {
 	  "matched by UID, so importing again updates instead of duplicating.\n"
 	  "Any error in any file changes nothing.", cmd_import },
 	{ "export", NULL,
-	  "[--public] [--group SLUG | --topic SLUG | --person PERSON] [-o FILE]",
+	  "[--public] [--group SLUG | --topic SLUG | --person PERSON] [-o FILE]\n"
+	  "    [--format ical|schedule-xml|schedule-json]",
 	  "Writes the events as iCalendar to stdout or FILE.  The full export\n"
 	  "shows e-mail addresses; --public shows none; --person shows only\n"
 	  "that person's own address.\n"
-	  "  -o, --output FILE  write FILE atomically instead of stdout",
+	  "  -o, --output FILE  write FILE atomically instead of stdout\n"
+	  "  --format           schedule-xml, schedule-json: the frab/c3voc\n"
+	  "                     conference schedule (public data; everything\n"
+	  "                     or one --group), as /calendars/schedule.xml",
 	  cmd_export },
 	{ "event", "add",
 	  "--title T --start \"YYYY-MM-DD HH:MM\" (--end ... | --duration 90m)\n"

@@ -21,6 +21,7 @@
 #include "podium/buf.h"
 #include "podium/ical.h"
 #include "podium/model.h"
+#include "podium/schedule.h"
 #include "podium/store.h"
 
 #include "cli.h"
@@ -265,6 +266,49 @@ write_atomic(const char *path, const char *data, size_t len, int public)
 	free(dir);
 }
 
+/*
+ * export --format schedule-xml|schedule-json: the conference schedule,
+ * which is public data only (no addresses), of everything or one group.
+ */
+static int
+export_schedule(struct cli *c, const char *format, const char *group,
+    int other_filter, const char *out)
+{
+	struct pd_schedule_opts so = { "SMARTCity Gera", c->base_url, NULL,
+	    NULL };
+	struct pd_error err = { 0, NULL, NULL };
+	enum pd_schedule_format fmt;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (strcmp(format, "schedule-xml") == 0)
+		fmt = PD_SCHEDULE_XML;
+	else if (strcmp(format, "schedule-json") == 0)
+		fmt = PD_SCHEDULE_JSON;
+	else
+		cli_usage_error(c, "--format: '%s' is not ical, schedule-xml "
+		    "or schedule-json", format);
+	if (other_filter)
+		cli_usage_error(c, "--format %s: a schedule is of everything "
+		    "or of one --group", format);
+	rc = pd_schedule_make(cli_store(c), group, fmt, &so, &text, &len,
+	    &err);
+	if (rc == PD_ENOTFOUND && group != NULL)
+		cli_data_error("group", "no group with slug '%s' (see podium "
+		    "group list)", group);
+	if (rc == PD_EDB)
+		cli_store_error(c, rc, NULL);
+	if (rc != PD_OK)
+		cli_error_exit(rc, &err, "export");
+	if (out != NULL)
+		write_atomic(out, text, len, 1);
+	else
+		fwrite(text, 1, len, stdout);
+	free(text);
+	return EX_OK;
+}
+
 int
 cmd_export(struct cli *c, int argc, char **argv)
 {
@@ -274,9 +318,11 @@ cmd_export(struct cli *c, int argc, char **argv)
 		{ "topic", required_argument, NULL, 't' },
 		{ "person", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
 		CLI_COMMON_OPTS
 	};
 	const char *group = NULL, *topic = NULL, *person = NULL, *out = NULL;
+	const char *format = NULL;
 	struct pd_render_opts ro;
 	struct pd_error err = { 0, NULL, NULL };
 	struct pd_filter f = { PD_FILTER_ALL, NULL, 0 };
@@ -296,12 +342,16 @@ cmd_export(struct cli *c, int argc, char **argv)
 		case 't': topic = optarg; nfilter++; break;
 		case 'P': person = optarg; nfilter++; break;
 		case 'o': out = optarg; break;
+		case 'f': format = optarg; break;
 		}
 	}
 	if (optind < argc)
 		cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (nfilter > 1)
 		cli_usage_error(c, "give one of --group, --topic, --person");
+	if (format != NULL && strcmp(format, "ical") != 0)
+		return export_schedule(c, format, group, topic != NULL ||
+		    person != NULL, out);
 	if (group != NULL) {
 		f.kind = PD_FILTER_GROUP;
 		f.value = group;

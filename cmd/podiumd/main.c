@@ -401,6 +401,7 @@ main(int argc, char **argv)
 	fo.refresh = cfg.refresh;
 	fo.refresh_seconds = cfg.refresh_seconds;
 	fo.export_dir = cfg.export_dir;
+	fo.base_url = cfg.base_url;
 	if (pd_feeds_new(app.st, &app.lock, &fo, &app.feeds) != PD_OK)
 		goto out;
 	if ((rc = pd_feeds_refresh(app.feeds, clock_now(), &err)) != PD_OK)

@@ -5,7 +5,8 @@
  * A struct pd_feed is immutable once made and reference-counted, so a
  * response in flight keeps its bytes even when a change replaces the
  * feed.  Feeds are named by their path under /calendars/: "all",
- * "group/SLUG", "topic/SLUG", "person/TOKEN".
+ * "group/SLUG", "topic/SLUG", "person/TOKEN", and the conference
+ * schedules "schedule.xml", "group/SLUG/schedule.json"... (schedule.h).
  */
 #ifndef PODIUM_FEED_H
 #define PODIUM_FEED_H
@@ -37,6 +38,7 @@ struct pd_feeds_opts {
 	const char *refresh;		/* ISO 8601, "PT1H" */
 	int64_t refresh_seconds;
 	const char *export_dir;		/* NULL: none */
+	const char *base_url;		/* for links in schedules; NULL: default */
 };
 
 /*

@@ -36,7 +36,7 @@ max_len() {
 	esac
 }
 
-PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0"
+PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0 libxml-2.0"
 # pkg-config prints a word list; the commas are one -fsanitize= value.
 # shellcheck disable=SC2054,SC2086,SC2207
 CFLAGS=(-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Ilib

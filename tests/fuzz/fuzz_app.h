@@ -205,7 +205,7 @@ static inline int
 fuzz_app_open(struct pd_app *app, struct fuzz_ids *ids)
 {
 	static const struct pd_feeds_opts fo = { "SMARTCity Gera", "PT1H",
-	    3600, NULL };
+	    3600, NULL, NULL };
 
 	memset(app, 0, sizeof(*app));
 	if (fuzz_st == NULL && fuzz_store_first() != 0)

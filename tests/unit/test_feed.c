@@ -33,7 +33,7 @@ static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct pd_feeds_opts o = { "Test", "PT1H", 3600, NULL };
+	struct pd_feeds_opts o = { "Test", "PT1H", 3600, NULL, NULL };
 	struct pd_event ev;
 	struct pd_person p;
 	int fd;
