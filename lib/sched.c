@@ -20,11 +20,13 @@
 #include "podium/compose.h"
 #include "podium/outbox.h"
 #include "podium/plan.h"
+#include "podium/privacy.h"
 #include "podium/sched.h"
 #include "podium/smtp.h"
 #include "podium/store.h"
 
 #define GIVE_UP (48 * 3600)	/* transient failures older than this: dead */
+#define RETENTION_EVERY 3600	/* seconds between two retention runs */
 
 struct pd_sched {
 	struct pd_store *st;
@@ -33,6 +35,7 @@ struct pd_sched {
 	const unsigned char *key;
 	const char *password;
 	struct pd_smtp *smtp;		/* made on first use, then reused */
+	int64_t retained_at;		/* last retention run; 0: none yet */
 };
 
 int
@@ -156,6 +159,19 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	size_t nev = 0, nsent = 0, nmail = 0, nrows = 0, added = 0, i;
 	int rc;
 
+	/* Mail is kept no longer than [privacy] says (retention.c). */
+	if (s->retained_at == 0 || now < s->retained_at ||
+	    now - s->retained_at >= RETENTION_EVERY) {
+		struct pd_retention_stats rs = { 0, 0 };
+
+		if ((rc = pd_retention_run(s->st, s->lock, s->cfg->spool_dir, now,
+		    s->cfg->mail_retention, s->cfg->spool_retention, &rs,
+		    err)) != PD_OK)
+			return rc;
+		s->retained_at = now;
+		if (stats != NULL)
+			stats->purged += rs.messages + rs.files;
+	}
 	/*
 	 * Only the events that can have mail due (outbox.h): a pass with
 	 * nothing due costs a few index lookups, however big the store.
@@ -333,6 +349,13 @@ attempt(struct pd_sched *s, struct pd_outbox_msg *m, int64_t now,
 	int rc;
 
 	res = send_one(s, m, &why);
+	/* Servers echo the recipient; the outbox and logs get no address. */
+	if (why != NULL) {
+		char *clean = pd_redact_addresses(why);
+
+		free(why);
+		why = clean;
+	}
 	pthread_mutex_lock(s->lock);
 	if (res == PD_SMTP_SENT) {
 		rc = pd_store_outbox_sent(s->st, m->id, now);

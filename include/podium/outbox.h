@@ -95,6 +95,27 @@ int pd_store_outbox_get(struct pd_store *st, int64_t id,
 int pd_store_outbox_get_key(struct pd_store *st, const char *key,
     struct pd_outbox_msg *out);
 
+/*
+ * Retention (lib/store_retention.c): purges the text of sent, failed and
+ * dead messages created before before; the rows keep key, kind, event,
+ * person, sequence, state and times.  *n counts them.  Without a bump of
+ * the revision; the -wal is checkpointed (TRUNCATE) when any went.
+ */
+int pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n);
+/* The created time of message id; PD_ENOTFOUND when there is none. */
+int pd_store_outbox_created(struct pd_store *st, int64_t id,
+    int64_t *created);
+
+/*
+ * The messages to person id (To, or Cc: email in the envelope; email may
+ * be NULL), oldest first, with their bytes; for the Art. 15 export.
+ * *out: pd_outbox_list_free().
+ */
+int pd_store_outbox_for_person(struct pd_store *st, int64_t id,
+    const char *email, struct pd_outbox_msg **out, size_t *n);
+/* *has = whether person id has a personal feed token. */
+int pd_store_person_has_feed(struct pd_store *st, int64_t id, int *has);
+
 /* Backlog: pending + sending messages and the oldest one's created time. */
 int pd_store_outbox_backlog(struct pd_store *st, int64_t *count,
     int64_t *oldest, int64_t *waiting_retry);
