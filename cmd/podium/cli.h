@@ -116,6 +116,10 @@ int cmd_agenda_add(struct cli *, int, char **);
 int cmd_person_add(struct cli *, int, char **);
 int cmd_person_edit(struct cli *, int, char **);
 int cmd_person_list(struct cli *, int, char **);
+int cmd_person_forget(struct cli *, int, char **);
+int cmd_person_export(struct cli *, int, char **);
+/* The HMAC key podiumd uses ($PODIUM_KEY_FILE, [secrets] key_file). */
+void cli_key_load(struct cli *c, unsigned char key[32]);
 int cmd_group_list(struct cli *, int, char **);
 int cmd_topic_list(struct cli *, int, char **);
 int cmd_talk_add(struct cli *, int, char **);
