@@ -492,6 +492,20 @@ pd_store_person_forget(struct pd_store *st, int64_t id,
 }
 
 int
+pd_store_person_erased(struct pd_store *st, int64_t id, int *erased)
+{
+	int64_t v = 0;
+	int found = 0, rc;
+
+	pd_error_clear(&st->err);
+	if ((rc = pd_st_query_int(st, "SELECT erased FROM person WHERE id = ?1",
+	    id, &v, &found)) != PD_OK)
+		return rc;
+	*erased = found && v != 0;
+	return PD_OK;
+}
+
+int
 pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
     size_t keylen, size_t *n)
 {
