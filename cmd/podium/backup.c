@@ -50,7 +50,7 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	unsigned char key[32];
 	struct pd_error err = { 0, NULL, NULL };
 	size_t again = 0;
-	int rc;
+	int have_key, rc;
 
 	while (cli_getopt(c, argc, argv, "", opts) != -1)
 		;
@@ -59,9 +59,9 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	if (optind + 1 < argc)
 		cli_usage_error(c, "unexpected argument '%s'", argv[optind + 1]);
 	/* The key recognises journal entries by address, not only uuid. */
-	cli_key_load(c, key);
-	rc = pd_store_restore_erasing(argv[optind], c->db_path, cli_now(), key,
-	    sizeof(key), &again, &err);
+	have_key = cli_key_load(c, key);
+	rc = pd_store_restore_erasing(argv[optind], c->db_path, cli_now(),
+	    have_key ? key : NULL, sizeof(key), &again, &err);
 	explicit_bzero(key, sizeof(key));
 	if (rc != PD_OK)
 		cli_error_exit(rc, &err, "file");

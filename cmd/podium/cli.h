@@ -118,8 +118,12 @@ int cmd_person_edit(struct cli *, int, char **);
 int cmd_person_list(struct cli *, int, char **);
 int cmd_person_forget(struct cli *, int, char **);
 int cmd_person_export(struct cli *, int, char **);
-/* The HMAC key podiumd uses ($PODIUM_KEY_FILE, [secrets] key_file). */
-void cli_key_load(struct cli *c, unsigned char key[32]);
+/*
+ * The HMAC key podiumd uses ($PODIUM_KEY_FILE, [secrets] key_file, else
+ * var/secret.key): 1 when loaded, 0 when that file does not exist (it is
+ * not made here); exits 65/69 when it cannot be read.
+ */
+int cli_key_load(struct cli *c, unsigned char key[32]);
 int cmd_group_list(struct cli *, int, char **);
 int cmd_topic_list(struct cli *, int, char **);
 int cmd_talk_add(struct cli *, int, char **);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "podium/answer.h"
 #include "podium/config.h"
@@ -27,7 +28,7 @@
 /* The daemon's default [secrets] key_file, so that both sign alike. */
 #define DEFAULT_KEY_FILE "var/secret.key"
 
-void
+int
 cli_key_load(struct cli *c, unsigned char key[PD_ANSWER_KEY_LEN])
 {
 	struct pd_error err = { 0, NULL, NULL };
@@ -36,8 +37,15 @@ cli_key_load(struct cli *c, unsigned char key[PD_ANSWER_KEY_LEN])
 
 	path = env != NULL && *env != '\0' ? env : c->key_file != NULL ?
 	    c->key_file : DEFAULT_KEY_FILE;
+	/*
+	 * Only podiumd's own key makes HMACs worth keeping; one made here
+	 * would match nothing, so a missing file means "uuid only".
+	 */
+	if (access(path, F_OK) != 0)
+		return 0;
 	if ((rc = pd_answer_key_load(path, key, &err)) != PD_OK)
 		cli_error_exit(rc, &err, "key-file");
+	return 1;
 }
 
 /* podiumd's config (--config), or its defaults. */
@@ -131,7 +139,7 @@ cmd_person_forget(struct cli *c, int argc, char **argv)
 	struct pd_config cfg;
 	struct pd_person p;
 	size_t files = 0;
-	int ch, dry = 0, rc;
+	int ch, dry = 0, have_key, rc;
 
 	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1)
 		if (ch == 'n')
@@ -143,9 +151,9 @@ cmd_person_forget(struct cli *c, int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	cli_person_find(c, argv[optind], "person", &p);
 	load_config(c, &cfg);
-	cli_key_load(c, key);
-	rc = pd_store_person_forget(cli_store(c), p.id, key, sizeof(key), dry,
-	    &r);
+	have_key = cli_key_load(c, key);
+	rc = pd_store_person_forget(cli_store(c), p.id, have_key ? key : NULL,
+	    sizeof(key), dry, &r);
 	explicit_bzero(key, sizeof(key));
 	pd_person_clear(&p);
 	if (rc != PD_OK) {

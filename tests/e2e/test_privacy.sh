@@ -194,6 +194,16 @@ check "DELETE ?forget=1&dry_run=1 answers 200" eq "$HTTP_CODE" 200
 check "... a dry run of person $B" eq "$(json bforget '[d["person"], d["dry_run"]]')" "[$B, true]"
 api mshow GET "/api/people/$OADDR"
 check "... and he is still there" eq "$HTTP_CODE" 200
+api xadd POST /api/people '{"name": "Xaver Ämterhäufer", "email": "xaver.a9@example.org"}'
+X=$(json xadd 'd["id"]')
+api xforget DELETE "/api/people/$X?forget=1"
+check "DELETE ?forget=1 forgets (200, not a dry run)" \
+	eq "$HTTP_CODE $(json xforget 'd["dry_run"]')" "200 false"
+api xshow GET "/api/people/$X"
+check "... and leaves the placeholder" \
+	eq "$(json xshow 'd["name"] + " / " + str(d["email"])')" "$PLACEHOLDER / None"
+api xagain DELETE "/api/people/$X?forget=1"
+check "... a second forget is refused (400)" eq "$HTTP_CODE" 400
 
 check "no trace in db, -wal, log, spool, export, feeds, messages (podiumd running)" \
 	$CHECK --needle "$ADDR" --needle "$NAME" --needle "Dörte" \
