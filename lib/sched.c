@@ -154,7 +154,7 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	struct pd_sent *sent = NULL;
 	struct pd_mail *mails = NULL;
 	struct pd_outbox_msg *rows = NULL;
-	int64_t *ids = NULL, *marks = NULL, horizon = -1;
+	int64_t *ids = NULL, *marks = NULL, horizon = -1, erased = 0;
 	char *keys = NULL;
 	size_t nev = 0, nsent = 0, nmail = 0, nrows = 0, added = 0, i;
 	int rc;
@@ -180,8 +180,11 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 		if (s->cfg->offsets[i] > horizon)
 			horizon = s->cfg->offsets[i];
 	pthread_mutex_lock(s->lock);
-	rc = pd_store_plan_candidates(s->st, now, horizon, s->cfg->nudge, &evs,
-	    &nev, &marks);
+	/* Before the data: an erasure after this voids what is composed. */
+	rc = pd_store_erasure_mark(s->st, &erased);
+	if (rc == PD_OK)
+		rc = pd_store_plan_candidates(s->st, now, horizon,
+		    s->cfg->nudge, &evs, &nev, &marks);
 	if (rc == PD_OK && nev > 0) {
 		if ((ids = calloc(nev, sizeof(*ids))) == NULL)
 			rc = PD_ENOMEM;
@@ -222,9 +225,14 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	}
 	pthread_mutex_lock(s->lock);
 	pd_store_set_now(s->st, now);
-	if ((rc = pd_store_outbox_add(s->st, rows, nrows, &added)) != PD_OK)
+	rc = pd_store_outbox_add_since(s->st, rows, nrows, erased, &added);
+	if (rc != PD_OK && rc != PD_EEXIST)
 		copy_err(err, s->st);
 	pthread_mutex_unlock(s->lock);
+	if (rc == PD_EEXIST) {
+		rc = PD_OK;	/* the marks stay: the next pass plans anew */
+		goto out;
+	}
 	if (rc != PD_OK)
 		goto out;
 	if (stats != NULL)

@@ -492,6 +492,16 @@ pd_store_person_forget(struct pd_store *st, int64_t id,
 }
 
 int
+pd_store_erasure_mark(struct pd_store *st, int64_t *mark)
+{
+	int found = 0;
+
+	pd_error_clear(&st->err);
+	return pd_st_query_int(st, "SELECT coalesce(max(id), 0) FROM erasure",
+	    0, mark, &found);
+}
+
+int
 pd_store_person_erased(struct pd_store *st, int64_t id, int *erased)
 {
 	int64_t v = 0;

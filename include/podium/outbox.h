@@ -59,6 +59,14 @@ void pd_outbox_list_free(struct pd_outbox_msg *list, size_t n);
  */
 int pd_store_outbox_add(struct pd_store *st, const struct pd_outbox_msg *m,
     size_t n, size_t *added);
+/*
+ * pd_store_outbox_add, unless someone was forgotten since mark (from
+ * pd_store_erasure_mark, read before the data the mail was composed
+ * from): then nothing is added and PD_EEXIST says to plan again.  mark
+ * -1: no check.
+ */
+int pd_store_outbox_add_since(struct pd_store *st,
+    const struct pd_outbox_msg *m, size_t n, int64_t mark, size_t *added);
 
 /*
  * The facts the planner needs: key, created, sequence of every message

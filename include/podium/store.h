@@ -251,6 +251,9 @@ int pd_store_person_forget(struct pd_store *st, int64_t id,
     const unsigned char *key, size_t keylen, int dry_run,
     struct pd_forget_report *r);
 
+/* How far the erasure journal goes: grows with every erasure. */
+int pd_store_erasure_mark(struct pd_store *st, int64_t *mark);
+
 /* *erased = whether person id is a forgotten person's placeholder. */
 int pd_store_person_erased(struct pd_store *st, int64_t id, int *erased);
 

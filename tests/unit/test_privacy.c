@@ -347,6 +347,43 @@ forget__last_person__their_id_is_not_given_again(void **state)
 	assert_true(next > last);
 }
 
+static void
+outbox_add_since__forget_in_between__composed_mail_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct pd_forget_report r;
+	struct pd_outbox_msg m;
+	int64_t mark = -1, after = -1;
+	size_t added = 9;
+
+	/* The planner reads the mark, loads, composes: she is forgotten. */
+	assert_int_equal(pd_store_erasure_mark(f->st, &mark), PD_OK);
+	assert_int_equal(mark, 0);
+	forget(f, 0, &r);
+	pd_forget_report_clear(&r);
+	memset(&m, 0, sizeof(m));
+	m.key = (char *)(uintptr_t)"reminder/ev-1/1/2/86400";
+	m.kind = (char *)(uintptr_t)"reminder";
+	m.event_id = f->ev;
+	m.person_id = f->b;
+	m.mail_from = (char *)(uintptr_t)"smartcity@example.org";
+	m.rcpt = (char *)(uintptr_t)"bernd@example.org";
+	m.subject = (char *)(uintptr_t)"Erinnerung";
+	m.message = (char *)(uintptr_t)"Vortrag von " NAME "\r\n";
+	m.len = strlen(m.message);
+	assert_int_equal(pd_store_outbox_add_since(f->st, &m, 1, mark, &added),
+	    PD_EEXIST);
+	assert_int_equal(msg_id(f->st, m.key), 0);
+	/* Composed again after the erasure: it goes in. */
+	assert_int_equal(pd_store_erasure_mark(f->st, &after), PD_OK);
+	assert_true(after > mark);
+	m.message = (char *)(uintptr_t)"Vortrag von " PD_ERASED_NAME "\r\n";
+	m.len = strlen(m.message);
+	assert_int_equal(pd_store_outbox_add_since(f->st, &m, 1, after, &added),
+	    PD_OK);
+	assert_int_equal(added, 1);
+}
+
 /* ---- the journal after a restore ---- */
 
 static void
@@ -519,6 +556,7 @@ main(void)
 		T(forget__dry_run__changes_nothing),
 		T(forget__twice_or_nobody__is_refused),
 		T(forget__last_person__their_id_is_not_given_again),
+		T(outbox_add_since__forget_in_between__composed_mail_is_refused),
 		T(restore__backup_from_before__erases_them_again),
 		T(erasures_apply__same_address_new_uuid__found_by_hmac_only),
 		T(backup__after_forget__holds_nothing_of_them),
