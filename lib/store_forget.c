@@ -389,6 +389,7 @@ forget_tx(struct pd_store *st, int64_t id, const unsigned char *key,
 	}
 	pd_st_release(stmt);
 	stmt = NULL;
+	rc = PD_OK;
 	if (email != NULL && key != NULL) {
 		if ((rc = address_hmac(key, keylen, email, hmac)) != PD_OK) {
 			rc = pd_error_set(&st->err, rc, "key",

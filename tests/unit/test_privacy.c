@@ -167,20 +167,22 @@ setup(void **state)
 static void
 rm_db(const char *path)
 {
-	char p[160];
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char p[300];
+	size_t i;
 
 	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
+	for (i = 0; i < 2; i++)
+		if (snprintf(p, sizeof(p), "%s%s", path, sfx[i]) <
+		    (int)sizeof(p))
+			unlink(p);
 }
 
 static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
+	char p[256];
 
 	pd_store_close(f->st);
 	rm_db(f->path);
@@ -197,7 +199,7 @@ teardown(void **state)
 static int
 file_has(const char *path, const char *needle)
 {
-	char p[160];
+	char p[256];
 	int i, hit = 0;
 
 	for (i = 0; i < 2 && !hit; i++) {
@@ -328,6 +330,21 @@ forget__twice_or_nobody__is_refused(void **state)
 	    0, &r), PD_EINVAL);
 	assert_int_equal(pd_store_person_forget(f->st, 999, KEY, sizeof(KEY),
 	    0, &r), PD_ENOTFOUND);
+}
+
+static void
+forget__without_key__uuid_only_in_the_journal(void **state)
+{
+	struct fx *f = *state;
+	struct pd_forget_report r;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(pd_store_person_forget(f->st, f->m, NULL, 0, 0, &r),
+	    PD_OK);
+	assert_int_equal(r.attendances, 1);
+	pd_forget_report_clear(&r);
+	assert_int_equal(query(f->path, "SELECT count(*) FROM erasure "
+	    "WHERE email_hmac IS NULL"), 1);
 }
 
 static void
@@ -555,6 +572,7 @@ main(void)
 		T(forget__person_with_mail_and_talk__leaves_no_byte_of_them),
 		T(forget__dry_run__changes_nothing),
 		T(forget__twice_or_nobody__is_refused),
+		T(forget__without_key__uuid_only_in_the_journal),
 		T(forget__last_person__their_id_is_not_given_again),
 		T(outbox_add_since__forget_in_between__composed_mail_is_refused),
 		T(restore__backup_from_before__erases_them_again),
