@@ -416,9 +416,9 @@ pd_store_outbox_retry(struct pd_store *st, int64_t id)
 {
 	/*
 	 * A message whose text was purged (retention, erasure) has nothing
-	 * left to send.  A retry starts the message's life again: attempts and the 48 h
-	 * give-up clock count from now, else the first transient failure
-	 * after the retry would declare it dead at once.
+	 * left to send.  A retry starts the message's life again: attempts
+	 * and the 48 h give-up clock count from now, else the first
+	 * transient failure after the retry would declare it dead at once.
 	 */
 	return update(st, "UPDATE outbox SET state = 'pending', "
 	    "next_attempt = ?2, created = ?2, attempts = 0, last_error = ?3 "
