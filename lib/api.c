@@ -77,6 +77,7 @@ static const struct route routes[] = {
 	{ "DELETE", "people/*", pd_api_person_delete, BODY_NONE },
 	{ "POST", "people/*/feed", pd_api_person_feed_new, BODY_OPT },
 	{ "DELETE", "people/*/feed", pd_api_person_feed_revoke, BODY_NONE },
+	{ "GET", "people/*/export", pd_api_person_export, BODY_NONE },
 	{ "DELETE", "attendances/*", pd_api_attendance_delete, BODY_NONE },
 	{ "GET", "groups", pd_api_groups_list, BODY_NONE },
 	{ "GET", "topics", pd_api_topics_list, BODY_NONE },

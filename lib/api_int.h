@@ -105,6 +105,10 @@ int pd_api_person_ref(struct pd_api_ctx *c, const char *name,
 int64_t pd_api_json_id(const json_t *v);
 
 /* The handlers, one per route (see the table in api.c). */
+int pd_api_person_forget(struct pd_api_ctx *c);
+int pd_api_person_export(struct pd_api_ctx *c);
+/* DELETE of a person with ?forget=1 (api_privacy.c). */
+int pd_api_wants_forget(const struct pd_api_ctx *c);
 int pd_api_events_list(struct pd_api_ctx *c);
 int pd_api_events_create(struct pd_api_ctx *c);
 int pd_api_event_show(struct pd_api_ctx *c);

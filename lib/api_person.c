@@ -204,6 +204,9 @@ pd_api_person_delete(struct pd_api_ctx *c)
 	struct pd_person p;
 	int rc;
 
+	/* ?forget=1: the erasure of Art. 17 (api_privacy.c). */
+	if (pd_api_wants_forget(c))
+		return pd_api_person_forget(c);
 	memset(&p, 0, sizeof(p));
 	if ((rc = load(c, &p)) != PD_OK)
 		return rc;

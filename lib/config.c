@@ -50,6 +50,8 @@ static const struct key keys[] = {
 	{ "feeds", "export_dir", K_STR, F(export_dir) },
 	{ "feeds", "refresh", K_ISODUR, F(refresh) },
 	{ "secrets", "key_file", K_STR, F(key_file) },
+	{ "privacy", "mail_retention", K_DURATION, F(mail_retention) },
+	{ "privacy", "spool_retention", K_DURATION, F(spool_retention) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -81,6 +83,8 @@ pd_config_defaults(struct pd_config *cfg)
 	cfg->noffsets = 2;
 	cfg->nudge = 4 * 86400;
 	cfg->refresh_seconds = 3600;
+	cfg->mail_retention = 30 * 86400;
+	cfg->spool_retention = 30 * 86400;
 	if (set_str(&cfg->store_path, "podium.db") != PD_OK ||
 	    set_str(&cfg->listen, "127.0.0.1:8080") != PD_OK ||
 	    set_str(&cfg->base_url, "http://127.0.0.1:8080") != PD_OK ||

@@ -419,7 +419,7 @@ load_and_answer(struct pd_app *app, int64_t talk_id, int64_t person_id,
 	struct pd_event *ev = NULL;
 	char key[24];
 	int64_t event_id = 0;
-	int rc;
+	int erased = 0, rc;
 
 	*changed = 0;
 	pthread_mutex_lock(&app->lock);
@@ -427,6 +427,12 @@ load_and_answer(struct pd_app *app, int64_t talk_id, int64_t person_id,
 		goto out;
 	if (t->speaker.id != person_id) {
 		rc = PD_ENOTFOUND;
+		goto out;
+	}
+	/* A forgotten speaker's old links answer nothing (store_forget.c). */
+	if ((rc = pd_store_person_erased(app->st, person_id, &erased)) !=
+	    PD_OK || erased) {
+		rc = rc != PD_OK ? rc : PD_ENOTFOUND;
 		goto out;
 	}
 	snprintf(key, sizeof(key), "%lld", (long long)event_id);

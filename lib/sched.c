@@ -20,11 +20,13 @@
 #include "podium/compose.h"
 #include "podium/outbox.h"
 #include "podium/plan.h"
+#include "podium/privacy.h"
 #include "podium/sched.h"
 #include "podium/smtp.h"
 #include "podium/store.h"
 
 #define GIVE_UP (48 * 3600)	/* transient failures older than this: dead */
+#define RETENTION_EVERY 3600	/* seconds between two retention runs */
 
 struct pd_sched {
 	struct pd_store *st;
@@ -33,6 +35,7 @@ struct pd_sched {
 	const unsigned char *key;
 	const char *password;
 	struct pd_smtp *smtp;		/* made on first use, then reused */
+	int64_t retained_at;		/* last retention run; 0: none yet */
 };
 
 int
@@ -151,11 +154,24 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	struct pd_sent *sent = NULL;
 	struct pd_mail *mails = NULL;
 	struct pd_outbox_msg *rows = NULL;
-	int64_t *ids = NULL, *marks = NULL, horizon = -1;
+	int64_t *ids = NULL, *marks = NULL, horizon = -1, erased = 0;
 	char *keys = NULL;
 	size_t nev = 0, nsent = 0, nmail = 0, nrows = 0, added = 0, i;
 	int rc;
 
+	/* Mail is kept no longer than [privacy] says (retention.c). */
+	if (s->retained_at == 0 || now < s->retained_at ||
+	    now - s->retained_at >= RETENTION_EVERY) {
+		struct pd_retention_stats rs = { 0, 0 };
+
+		if ((rc = pd_retention_run(s->st, s->lock, s->cfg->spool_dir, now,
+		    s->cfg->mail_retention, s->cfg->spool_retention, &rs,
+		    err)) != PD_OK)
+			return rc;
+		s->retained_at = now;
+		if (stats != NULL)
+			stats->purged += rs.messages + rs.files;
+	}
 	/*
 	 * Only the events that can have mail due (outbox.h): a pass with
 	 * nothing due costs a few index lookups, however big the store.
@@ -164,8 +180,11 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 		if (s->cfg->offsets[i] > horizon)
 			horizon = s->cfg->offsets[i];
 	pthread_mutex_lock(s->lock);
-	rc = pd_store_plan_candidates(s->st, now, horizon, s->cfg->nudge, &evs,
-	    &nev, &marks);
+	/* Before the data: an erasure after this voids what is composed. */
+	rc = pd_store_erasure_mark(s->st, &erased);
+	if (rc == PD_OK)
+		rc = pd_store_plan_candidates(s->st, now, horizon,
+		    s->cfg->nudge, &evs, &nev, &marks);
 	if (rc == PD_OK && nev > 0) {
 		if ((ids = calloc(nev, sizeof(*ids))) == NULL)
 			rc = PD_ENOMEM;
@@ -206,9 +225,14 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	}
 	pthread_mutex_lock(s->lock);
 	pd_store_set_now(s->st, now);
-	if ((rc = pd_store_outbox_add(s->st, rows, nrows, &added)) != PD_OK)
+	rc = pd_store_outbox_add_since(s->st, rows, nrows, erased, &added);
+	if (rc != PD_OK && rc != PD_EEXIST)
 		copy_err(err, s->st);
 	pthread_mutex_unlock(s->lock);
+	if (rc == PD_EEXIST) {
+		rc = PD_OK;	/* the marks stay: the next pass plans anew */
+		goto out;
+	}
 	if (rc != PD_OK)
 		goto out;
 	if (stats != NULL)
@@ -337,6 +361,13 @@ attempt(struct pd_sched *s, struct pd_outbox_msg *m, int64_t now,
 	int rc = PD_OK;
 
 	res = send_one(s, m, &why, &refused);
+	/* Servers echo the recipient; the outbox and logs get no address. */
+	if (why != NULL) {
+		char *clean = pd_redact_addresses(why);
+
+		free(why);
+		why = clean;
+	}
 	pthread_mutex_lock(s->lock);
 	if (refused != NULL)
 		rc = pd_store_outbox_refused(s->st, m->id, refused);

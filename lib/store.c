@@ -358,12 +358,33 @@ static const char MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED[] =
     "  v BLOB NOT NULL"
     ") WITHOUT ROWID;";
 
+/*
+ * Migration 5: erasure (store_forget.c): a forgotten person's row stays as an
+ * anonymous tombstone (erased = 1: placeholder name, no address, a fresh
+ * uuid), so that talks keep a speaker and the row id, which the outbox
+ * keys carry, is never handed to someone new.  The journal keeps what a
+ * restore needs to erase the person again, and nothing else: their old
+ * uuid, an HMAC of their address and the time.
+ */
+static const char MIGRATION_ERASURE[] =
+    "ALTER TABLE person ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE erasure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  email_hmac TEXT,"
+    "  erased_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX erasure_hmac ON erasure (email_hmac);"
+    /* Retention finds the messages whose text is still there. */
+    "CREATE INDEX outbox_text ON outbox (created) WHERE rcpt <> '';";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
 	MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED,
+	MIGRATION_ERASURE,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -800,7 +821,8 @@ pd_store_open(const char *path, int64_t now, struct pd_store **out,
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	if ((rc = pragma(st, "PRAGMA journal_mode = WAL")) != PD_OK ||
 	    (rc = pragma(st, "PRAGMA synchronous = NORMAL")) != PD_OK ||
-	    (rc = pragma(st, "PRAGMA foreign_keys = ON")) != PD_OK)
+	    (rc = pragma(st, "PRAGMA foreign_keys = ON")) != PD_OK ||
+	    (rc = pragma(st, "PRAGMA secure_delete = ON")) != PD_OK)
 		goto out;
 	if ((rc = migrate(st)) != PD_OK)
 		goto out;

@@ -2,19 +2,23 @@
  * Backups and restores of the store (store.h), with SQLite's online
  * backup API, so that both work while podiumd and the CLI use the file.
  *
- * Backup: the pages are copied from the open handle in one read
- * transaction (WAL: writers go on meanwhile, the copy is the snapshot at
- * its start) into FILE.tmp next to FILE, which is switched to a plain
- * rollback journal (one self-contained file), checked, synced and renamed
- * over FILE, so that FILE is always a whole backup or absent.
+ * Backup: VACUUM INTO writes a clean copy from the open handle in one
+ * read transaction (WAL: writers go on meanwhile, the copy is the
+ * snapshot at its start) into FILE.tmp next to FILE; only live rows
+ * travel, so nothing erased is carried over in free pages.  The copy is
+ * switched to a plain rollback journal (one self-contained file),
+ * checked, synced and renamed over FILE, so that FILE is always a whole
+ * backup or absent.
  *
  * Restore: the file is checked first (an SQLite file, integrity_check ok,
  * podium's tables, a schema version this podium knows), copied to a
  * temporary file and migrated there, and then copied into the database
  * with the backup API in one write transaction: another process sees the
  * old contents or the new, never a mix, and no file is swapped under its
- * open handles.  The revision ends above any it had before, so that
- * podiumd renders its feeds again.
+ * open handles.  Before that, the erasure journal of the database is
+ * carried into the copy and applied there (store_forget.c).  The
+ * revision ends above any it had before, so that podiumd renders its
+ * feeds again.
  *
  * Not here: opening and migrating (store.c).
  */
@@ -65,6 +69,38 @@ copy_db(sqlite3 *dst, sqlite3 *src)
 		rc = SQLITE_OK;
 	if (sqlite3_backup_finish(b) != SQLITE_OK && rc == SQLITE_OK)
 		rc = sqlite3_errcode(dst);
+	return rc;
+}
+
+/*
+ * Writes a clean copy of db's main database to path (which must not
+ * exist) with VACUUM INTO: one read transaction, like the backup API,
+ * but only live rows travel, so nothing erased is carried over in free
+ * pages or freed space.  Returns an SQLite result code.
+ */
+static int
+vacuum_into(sqlite3 *db, const char *path)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc, attempt;
+
+	if ((rc = sqlite3_prepare_v2(db, "VACUUM INTO ?1", -1, &stmt,
+	    NULL)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_bind_text(stmt, 1, path, -1, SQLITE_TRANSIENT)) !=
+	    SQLITE_OK)
+		goto out;
+	for (attempt = 0; attempt < STEP_RETRIES; attempt++) {
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		sqlite3_reset(stmt);
+		nap();
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+out:
+	sqlite3_finalize(stmt);
 	return rc;
 }
 
@@ -185,22 +221,23 @@ pd_store_backup(struct pd_store *st, const char *path)
 	if (pd_buf_failed(&tmp))
 		return pd_error_set(&st->err, PD_ENOMEM, NULL, "out of memory");
 	remove_db(tmp.data);
-	if (sqlite3_open_v2(tmp.data, &dst, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = pd_error_set(&st->err, PD_EIO, "file",
-		    "file: cannot create '%s': %s", tmp.data,
-		    dst != NULL ? sqlite3_errmsg(dst) : "out of memory");
-		goto out;
-	}
-	if ((xrc = copy_db(dst, st->db)) != SQLITE_OK) {
+	if ((xrc = vacuum_into(st->db, tmp.data)) != SQLITE_OK) {
 		rc = pd_error_set(&st->err, (xrc & 0xff) == SQLITE_BUSY ||
 		    (xrc & 0xff) == SQLITE_LOCKED ? PD_EDB : PD_EIO, "file",
 		    "file: copying the database to '%s': %s", path,
 		    sqlite3_errstr(xrc));
 		goto out;
 	}
+	if (sqlite3_open_v2(tmp.data, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = pd_error_set(&st->err, PD_EIO, "file",
+		    "file: cannot open '%s': %s", tmp.data,
+		    dst != NULL ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
 	/* One file that needs no -wal beside it; checked before it counts. */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	if (sqlite3_exec(dst, "PRAGMA secure_delete = ON; "
+	    "PRAGMA journal_mode = DELETE", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		rc = pd_error_set(&st->err, PD_EIO, "file", "file: '%s': %s",
 		    tmp.data, sqlite3_errmsg(dst));
@@ -343,10 +380,19 @@ int
 pd_store_restore(const char *backup, const char *path, int64_t now,
     struct pd_error *err)
 {
+	return pd_store_restore_erasing(backup, path, now, NULL, 0, NULL, err);
+}
+
+int
+pd_store_restore_erasing(const char *backup, const char *path, int64_t now,
+    const unsigned char *key, size_t keylen, size_t *reapplied,
+    struct pd_error *err)
+{
 	struct pd_buf tmp = PD_BUF_INIT;
 	struct pd_store *src = NULL, *st = NULL;
 	sqlite3 *raw = NULL;
 	int64_t before = 0, after = 0;
+	size_t again = 0;
 	char *sql = NULL;
 	int rc, xrc;
 
@@ -387,6 +433,16 @@ pd_store_restore(const char *backup, const char *path, int64_t now,
 		goto out;
 	if ((rc = pd_store_open(path, now, &st, err)) != PD_OK)
 		goto out;
+	/*
+	 * Erasures made after the backup was taken are made again on the
+	 * copy, before it goes in: nobody forgotten comes back, not even
+	 * for a moment.
+	 */
+	if ((rc = pd_st_erasures_carry(st, src)) != PD_OK ||
+	    (rc = pd_store_erasures_apply(src, key, keylen, &again)) != PD_OK) {
+		rc = pass_err(src->err.code != PD_OK ? src : st, err, rc);
+		goto out;
+	}
 	if ((rc = pd_store_revision(st, &before)) != PD_OK ||
 	    (rc = pd_store_revision(src, &after)) != PD_OK) {
 		rc = pass_err(st, err, rc);
@@ -419,6 +475,11 @@ pd_store_restore(const char *backup, const char *path, int64_t now,
 		    sqlite3_errmsg(st->db));
 		goto out;
 	}
+	/* The old contents' page images must not linger in the -wal. */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	if (reapplied != NULL)
+		*reapplied = again;
 	rc = PD_OK;
 out:
 	sqlite3_free(sql);

@@ -168,4 +168,17 @@ int pd_st_event_times(struct pd_store *st, const struct pd_event *ev,
 int pd_st_alt_resolve(struct pd_store *st, const struct pd_st_alt *alt,
     size_t n);
 
+/*
+ * Copies the erasure journal of from into to (entries to has already
+ * are kept), in a transaction on to.  For restores (store_backup.c).
+ */
+int pd_st_erasures_carry(struct pd_store *from, struct pd_store *to);
+
+/*
+ * Checkpoints the WAL in TRUNCATE mode, so that no old page image stays
+ * in the -wal file; retried a few times while readers hold old
+ * snapshots.  1 when it completed, 0 when not.
+ */
+int pd_st_checkpoint(struct pd_store *st);
+
 #endif

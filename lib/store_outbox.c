@@ -84,13 +84,31 @@ int
 pd_store_outbox_add(struct pd_store *st, const struct pd_outbox_msg *m,
     size_t n, size_t *added)
 {
+	return pd_store_outbox_add_since(st, m, n, -1, added);
+}
+
+int
+pd_store_outbox_add_since(struct pd_store *st, const struct pd_outbox_msg *m,
+    size_t n, int64_t mark, size_t *added)
+{
 	sqlite3_stmt *stmt = NULL;
 	size_t i, count = 0;
-	int rc;
+	int64_t now_mark = 0;
+	int found = 0, rc;
 
 	pd_error_clear(&st->err);
 	if ((rc = pd_st_begin(st)) != PD_OK)
 		return rc;
+	/* Composed before someone was forgotten: it may name them. */
+	if (mark >= 0 && ((rc = pd_st_query_int(st, "SELECT coalesce(max(id), "
+	    "0) FROM erasure", 0, &now_mark, &found)) != PD_OK ||
+	    now_mark != mark)) {
+		if (rc == PD_OK)
+			rc = pd_error_set(&st->err, PD_EEXIST, NULL, "outbox: "
+			    "someone was forgotten while this mail was "
+			    "composed; it is planned again");
+		goto out;
+	}
 	if ((rc = pd_st_prepare(st, "INSERT INTO outbox (key, kind, "
 	    "event_id, person_id, sequence, mail_from, rcpt, subject, message, "
 	    "state, attempts, next_attempt, created) VALUES (?1, ?2, "
@@ -409,13 +427,15 @@ int
 pd_store_outbox_retry(struct pd_store *st, int64_t id)
 {
 	/*
-	 * A retry starts the message's life again: attempts and the 48 h
-	 * give-up clock count from now, else the first transient failure
-	 * after the retry would declare it dead at once.
+	 * A message whose text was purged (retention, erasure) has nothing
+	 * left to send.  A retry starts the message's life again: attempts
+	 * and the 48 h give-up clock count from now, else the first
+	 * transient failure after the retry would declare it dead at once.
 	 */
 	return update(st, "UPDATE outbox SET state = 'pending', "
 	    "next_attempt = ?2, created = ?2, attempts = 0, last_error = ?3, "
-	    "refused = NULL WHERE id = ?1 AND state IN ('failed', 'dead', 'pending')", id,
+	    "refused = NULL WHERE id = ?1 AND state IN ('failed', 'dead', 'pending') "
+	    "AND rcpt <> ''", id,
 	    st->now, NULL);
 }
 

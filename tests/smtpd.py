@@ -37,7 +37,10 @@ client under test reconnects after most failures):
                       the default)
     --reject-550      refuse every message for good with 550
     --reject-rcpt A   refuse the recipient address A with 550 at RCPT (may
-                      be given several times)
+                      be given several times); the answer echoes the
+                      address, as real servers do
+    --reject-rcpt-after N  ... only after accepting it N times (so that a
+                      test can deliver some mail to A first)
     --drop-mid-data N close the connection in the middle of DATA (after the
                       first line of the body) the first N times
     --stall SECONDS   wait before answering the end of DATA
@@ -106,6 +109,7 @@ class State:
             "fail_421": opts.fail_421,
             "drop": opts.drop_mid_data,
             "stall": opts.stall_times,
+            "rcpt_ok": opts.reject_rcpt_after,
         }
         self.sessions = 0
         self.stored = 0
@@ -174,7 +178,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
         opts = self.state.opts
         if address.lower() in (a.lower() for a in opts.reject_rcpt):
-            return "550 5.1.1 <%s>: recipient rejected" % address
+            if not self.state.take("rcpt_ok"):
+                return "550 5.1.1 <%s>: recipient rejected" % address
         if opts.fail_at == "rcpt":
             if opts.reject_550:
                 return "550 5.7.1 rejected by test server (--reject-550)"
@@ -323,6 +328,7 @@ def parse_args(argv):
     p.add_argument("--reject-550", action="store_true")
     p.add_argument("--reject-rcpt", metavar="ADDR", action="append",
                    default=[])
+    p.add_argument("--reject-rcpt-after", type=int, default=0, metavar="N")
     p.add_argument("--drop-mid-data", type=int, default=0, metavar="N")
     p.add_argument("--stall", type=float, default=0, metavar="SECONDS")
     p.add_argument("--stall-times", type=int, default=-1, metavar="N")

@@ -90,8 +90,9 @@ cmd_attend(struct cli *c, int argc, char **argv)
 		json_object_set_new(o, "event_id", json_integer(ev->id));
 		out_json(o);
 	} else {
-		printf("attendance %" PRId64 ": %s at event %" PRId64 " as %s,"
-		    " %s", id, p.name, ev->id, pd_role_name(role),
+		/* People by id: the CLI's messages name nobody (privacy). */
+		printf("attendance %" PRId64 ": person %" PRId64 " at event %"
+		    PRId64 " as %s, %s", id, p.id, ev->id, pd_role_name(role),
 		    pd_partstat_name(status));
 		if (status == PD_PART_DELEGATED)
 			printf(" to %s", delegate);

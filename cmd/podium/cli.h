@@ -129,6 +129,14 @@ int cmd_agenda_add(struct cli *, int, char **);
 int cmd_person_add(struct cli *, int, char **);
 int cmd_person_edit(struct cli *, int, char **);
 int cmd_person_list(struct cli *, int, char **);
+int cmd_person_forget(struct cli *, int, char **);
+int cmd_person_export(struct cli *, int, char **);
+/*
+ * The answer-link key kept in the database (podiumd's): 1 when loaded,
+ * 0 when the database has none yet (none is made here); exits when the
+ * database cannot be read.
+ */
+int cli_key_load(struct cli *c, unsigned char key[32]);
 int cmd_group_list(struct cli *, int, char **);
 int cmd_topic_list(struct cli *, int, char **);
 int cmd_talk_add(struct cli *, int, char **);

@@ -8,6 +8,7 @@
  * "feed revoke" clears the hash, so no token at all opens the feed until
  * "feed url" makes a new one.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +131,7 @@ cmd_feed_revoke(struct cli *c, int argc, char **argv)
 		out_json(json_pack("{s:o, s:b}", "person", json_person(&p),
 		    "revoked", 1));
 	else
-		printf("revoked the feed URL of %s\n", p.name);
+		printf("revoked the feed URL of person %" PRId64 "\n", p.id);
 	pd_person_clear(&p);
 	return EX_OK;
 }

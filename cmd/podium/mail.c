@@ -235,13 +235,13 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		out_json(json_msg(&m));
 	} else if (m.state == PD_OUTBOX_SENT) {
-		printf("sent: message %" PRId64 " to %s via %s\n", m.id,
-		    address, cfg.smtp_url != NULL ? cfg.smtp_url :
-		    cfg.spool_dir);
+		/* The address is the caller's own input: not echoed. */
+		printf("sent: message %" PRId64 " via %s\n", m.id,
+		    cfg.smtp_url != NULL ? cfg.smtp_url : cfg.spool_dir);
 	} else {
-		printf("%s: message %" PRId64 " to %s via %s\n",
+		printf("%s: message %" PRId64 " via %s\n",
 		    m.state == PD_OUTBOX_FAILED ? "refused" :
-		    "not sent, will be retried", m.id, address,
+		    "not sent, will be retried", m.id,
 		    cfg.smtp_url != NULL ? cfg.smtp_url : cfg.spool_dir);
 	}
 	if (status != EX_OK)

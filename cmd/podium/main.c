@@ -91,6 +91,22 @@ static const struct cmd_entry cmds[] = {
 	  "Changes a person; an empty --email or --org removes it.",
 	  cmd_person_edit },
 	{ "person", "list", "", "Lists everybody.", cmd_person_list },
+	{ "person", "forget", "[--dry-run] PERSON",
+	  "Erases a person for real (Art. 17 GDPR): attendances, memberships\n"
+	  "and the feed go; their talks stay with the placeholder \""
+	  PD_ERASED_NAME "\";\n"
+	  "mail to or about them keeps only what stops a second send.  Their\n"
+	  ".eml files are deleted, export_dir is written again, the -wal is\n"
+	  "emptied; a journal (uuid, HMAC of the address, time) lets restore\n"
+	  "erase them again.  Free text naming them is listed, not changed.\n"
+	  "  --dry-run  print what would change, change nothing\n"
+	  "With --config, podiumd's spool_dir and export_dir.",
+	  cmd_person_forget },
+	{ "person", "export", "PERSON",
+	  "Prints everything podium holds about the person as JSON (Art. 15\n"
+	  "GDPR): person, organization, memberships, attendances, talks,\n"
+	  "feed, and the messages to them with headers and text.",
+	  cmd_person_export },
 	{ "group", "list", "",
 	  "Lists the working groups, their slugs and feed URLs\n"
 	  "(base URL: $PODIUM_BASE_URL, else podiumd's).", cmd_group_list },
@@ -147,13 +163,15 @@ static const struct cmd_entry cmds[] = {
 	  "  --config FILE  podiumd's INI file (required)",
 	  cmd_mail_test },
 	{ "backup", NULL, "FILE",
-	  "Writes a consistent copy of the database to FILE (replaced\n"
-	  "atomically), also while podiumd runs.", cmd_backup },
+	  "Writes a clean, consistent copy of the database to FILE (VACUUM\n"
+	  "INTO, replaced atomically), also while podiumd runs.", cmd_backup },
 	{ "restore", NULL, "FILE",
 	  "Replaces the database's contents with the backup FILE, after\n"
 	  "checking it (65 when FILE is not an intact podium database); an\n"
 	  "older schema is migrated.  Safe while podiumd runs; mail planned\n"
-	  "after the backup was taken is planned again.", cmd_restore },
+	  "after the backup was taken is planned again.  People forgotten\n"
+	  "since (the erasure journal) are erased again, and it says how many.",
+	  cmd_restore },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -62,6 +62,14 @@ void pd_outbox_list_free(struct pd_outbox_msg *list, size_t n);
  */
 int pd_store_outbox_add(struct pd_store *st, const struct pd_outbox_msg *m,
     size_t n, size_t *added);
+/*
+ * pd_store_outbox_add, unless someone was forgotten since mark (from
+ * pd_store_erasure_mark, read before the data the mail was composed
+ * from): then nothing is added and PD_EEXIST says to plan again.  mark
+ * -1: no check.
+ */
+int pd_store_outbox_add_since(struct pd_store *st,
+    const struct pd_outbox_msg *m, size_t n, int64_t mark, size_t *added);
 
 /*
  * The facts the planner needs: key, created, sequence of every message
@@ -105,6 +113,27 @@ int pd_store_outbox_get(struct pd_store *st, int64_t id,
     struct pd_outbox_msg *out);
 int pd_store_outbox_get_key(struct pd_store *st, const char *key,
     struct pd_outbox_msg *out);
+
+/*
+ * Retention (lib/store_retention.c): purges the text of sent, failed and
+ * dead messages created before before; the rows keep key, kind, event,
+ * person, sequence, state and times.  *n counts them.  Without a bump of
+ * the revision; the -wal is checkpointed (TRUNCATE) when any went.
+ */
+int pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n);
+/* The created time of message id; PD_ENOTFOUND when there is none. */
+int pd_store_outbox_created(struct pd_store *st, int64_t id,
+    int64_t *created);
+
+/*
+ * The messages to person id (To, or Cc: email in the envelope; email may
+ * be NULL), oldest first, with their bytes; for the Art. 15 export.
+ * *out: pd_outbox_list_free().
+ */
+int pd_store_outbox_for_person(struct pd_store *st, int64_t id,
+    const char *email, struct pd_outbox_msg **out, size_t *n);
+/* *has = whether person id has a personal feed token. */
+int pd_store_person_has_feed(struct pd_store *st, int64_t id, int *has);
 
 /* Backlog: pending + sending messages and the oldest one's created time. */
 int pd_store_outbox_backlog(struct pd_store *st, int64_t *count,

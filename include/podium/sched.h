@@ -29,6 +29,7 @@ struct pd_sched_stats {
 	size_t failed;		/* permanent failures */
 	size_t dead;		/* given up after 48 h */
 	size_t recovered;	/* found in "sending" after a crash */
+	size_t purged;		/* message texts and spool files (retention) */
 };
 
 /*

@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 4
+#define PD_STORE_SCHEMA_VERSION 5
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -241,6 +241,67 @@ int pd_store_answer_key_setup(struct pd_store *st,
 int pd_store_base_url(struct pd_store *st, char **out);
 int pd_store_base_url_set(struct pd_store *st, const char *url);
 
+/* ---- erasure (Art. 17 GDPR; lib/store_forget.c) ---- */
+
+/* The placeholder a forgotten person's row is left as. */
+#define PD_ERASED_NAME "gelöschte Person"
+
+/* What a forget changed (or, dry, would change). */
+struct pd_forget_report {
+	int64_t person_id;
+	size_t attendances;	/* deleted */
+	size_t memberships;	/* deleted */
+	size_t talks;		/* kept, speaker now the placeholder */
+	size_t withdrawn;	/* requested talks of theirs, now withdrawn */
+	size_t via;		/* talks requested through them */
+	size_t organized;	/* events they organize */
+	size_t scrubbed;	/* outbox rows to, Cc or about them: text gone */
+	size_t dropped;		/* pending rows deleted, to be planned anew */
+	int feed_token;		/* they had a personal feed */
+	/* Outbox rows whose spool file (ID-KIND.eml) must go. */
+	int64_t *msg_ids;
+	char **msg_kinds;
+	size_t nmsgs;
+	/* Free text elsewhere naming them ("event 3 description"). */
+	char **mentions;
+	size_t nmentions;
+	int checkpointed;	/* the -wal was emptied (TRUNCATE) */
+};
+
+void pd_forget_report_clear(struct pd_forget_report *r);
+
+/*
+ * Forgets person id for real, in one transaction: attendances,
+ * memberships and the feed token go; the row stays as an anonymous
+ * placeholder (PD_ERASED_NAME, no address, a fresh uuid) that keeps
+ * their talks, requested ones withdrawn; outbox rows to, Cc or about
+ * them keep only key, kind, event, sequence, state and times (pending
+ * ones are deleted, so that the planner composes them again without
+ * them); the journal gets their old uuid, an HMAC of their address (key
+ * of keylen bytes; NULL: none) and the time.  Afterwards the WAL is
+ * checkpointed in TRUNCATE mode (secure_delete is on for every handle).
+ * dry_run changes nothing and reports what would change.  Deleting the
+ * spool files in r->msg_ids and re-rendering feeds is the caller's part.
+ * PD_ENOTFOUND for no such person, PD_EINVAL for one already erased.
+ */
+int pd_store_person_forget(struct pd_store *st, int64_t id,
+    const unsigned char *key, size_t keylen, int dry_run,
+    struct pd_forget_report *r);
+
+/* How far the erasure journal goes: grows with every erasure. */
+int pd_store_erasure_mark(struct pd_store *st, int64_t *mark);
+
+/* *erased = whether person id is a forgotten person's placeholder. */
+int pd_store_person_erased(struct pd_store *st, int64_t id, int *erased);
+
+/*
+ * Applies every erasure of the journal again: each live person whose
+ * uuid, or whose address's HMAC (key NULL: uuid only), is in the
+ * journal is forgotten.  *n counts them.  For restores.
+ */
+int pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
+    size_t keylen, size_t *n);
+
 /* ---- backups and upgrades ---- */
 
 /*
@@ -251,7 +312,7 @@ int pd_store_base_url_set(struct pd_store *st, const char *url);
  * touched.  Versions: 1 the data of model.h, 2 the mail outbox, 3 the
  * planner's change marks (event.plan_dirty, talk.asked_at) and indexes,
  * 4 nudge spacing, the settings table (answer key, base URL) and
- * outbox.refused.
+ * outbox.refused, 5 erasure (person.erased, the erasure journal).
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */
@@ -259,8 +320,9 @@ int pd_store_base_url_set(struct pd_store *st, const char *url);
 /*
  * Writes a consistent copy of the open database to path, while other
  * handles and processes (podiumd) go on reading and writing: the copy is
- * the state at the moment it started (SQLite's online backup API, in one
- * read transaction).  The copy is one self-contained file (rollback
+ * the state at the moment it started (VACUUM INTO, in one read
+ * transaction: only live rows, nothing erased in free pages).  The copy
+ * is one self-contained file (rollback
  * journal, no -wal beside it), passes integrity_check, and replaces path
  * atomically (path.tmp, fsync, rename): path is a whole backup or
  * untouched.  PD_EINVAL when path is the database itself, PD_EIO when it
@@ -290,5 +352,16 @@ int pd_store_backup(struct pd_store *st, const char *path);
  */
 int pd_store_restore(const char *backup, const char *path, int64_t now,
     struct pd_error *err);
+
+/*
+ * pd_store_restore that also carries the erasure journal of the
+ * database into the restored state and applies it there, before the
+ * copy goes in (pd_store_erasures_apply on the temporary copy), so that
+ * nobody forgotten after the backup was taken comes back, not even for
+ * a moment.  *reapplied (may be NULL) counts the people erased again.
+ */
+int pd_store_restore_erasing(const char *backup, const char *path,
+    int64_t now, const unsigned char *key, size_t keylen,
+    size_t *reapplied, struct pd_error *err);
 
 #endif
