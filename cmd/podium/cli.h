@@ -128,6 +128,8 @@ int cmd_feed_revoke(struct cli *, int, char **);
 int cmd_mail_list(struct cli *, int, char **);
 int cmd_mail_retry(struct cli *, int, char **);
 int cmd_mail_test(struct cli *, int, char **);
+int cmd_mail_receive(struct cli *, int, char **);
+int cmd_mail_replies(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
 

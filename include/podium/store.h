@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 3
+#define PD_STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -212,7 +212,8 @@ int pd_store_feed_token_find(struct pd_store *st, const char *hash_hex,
  * transaction, so a file is at its old version or at the new one, never
  * in between.  A file of a newer schema version is refused (PD_EDB), not
  * touched.  Versions: 1 the data of model.h, 2 the mail outbox, 3 the
- * planner's change marks (event.plan_dirty, talk.asked_at) and indexes.
+ * planner's change marks (event.plan_dirty, talk.asked_at) and indexes,
+ * 4 the calendar replies and the IMAP poller's state (reply.h).
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */
