@@ -11,55 +11,16 @@ set -euo pipefail
 # shellcheck source=../lib/daemon.sh
 . "$PODIUM_SRC_DIR/tests/lib/daemon.sh"
 daemon_init
+# shellcheck source=../lib/replies.sh
+. "$PODIUM_SRC_DIR/tests/lib/replies.sh"
 D=$DAEMON_DIR
-FIX=$PODIUM_SRC_DIR/tests/data/replies
-FILL=$PODIUM_SRC_DIR/tests/e2e/fill_reply.py
-UID_=reply-test-2021-02-11@podium.test
-export PODIUM_NOW=2021-02-01T08:00:00Z
-
-cat >"$D/event.ics" <<EOF
-BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//podium//test//EN
-BEGIN:VEVENT
-UID:$UID_
-DTSTAMP:20210125T080000Z
-DTSTART;TZID=Europe/Berlin:20210211T090000
-DTEND;TZID=Europe/Berlin:20210211T120000
-SUMMARY:Smarte Quartiere
-LOCATION:Online (Videokonferenz)
-ORGANIZER;CN=Michael Tietz:mailto:michael.tietz@example.org
-ATTENDEE;CN=Anna Adler;PARTSTAT=NEEDS-ACTION:mailto:anna@example.org
-ATTENDEE;CN=Bert Berger;PARTSTAT=NEEDS-ACTION:mailto:bert@example.org
-ATTENDEE;CN=Dora Dietz;PARTSTAT=NEEDS-ACTION:mailto:dora@example.org
-ATTENDEE;CN=Eva Ebert;PARTSTAT=NEEDS-ACTION:mailto:eva@example.org
-END:VEVENT
-END:VCALENDAR
-EOF
-"$PODIUM" import "$D/event.ics" >/dev/null
-"$PODIUM" person add --name "Carl Conrad" --email carl@example.org >/dev/null
-"$PODIUM" talk add "$UID_" --title "Quartiere und Energie" \
-	--speaker carl@example.org --status confirmed >/dev/null
-
+UID_=$REPLY_UID
 DAEMON_EXTRA_INI="[mail]
 reply_to = rsvp@podium.example.org"
-daemon_write_config 9
-"$PODIUMD" --config "$DAEMON_CONFIG" --once 2>>"$DAEMON_STDERR" >/dev/null
+replies_setup
 check "podiumd --once plans and spools the invitations" \
 	eq "$(ls "$D/spool" | grep -c invitation)" 5
 
-# The tagged ORGANIZER of each person's invitation, as "email address".
-"$PY" - "$D/spool" >"$D/tags" <<'EOF'
-import email, email.policy, glob, sys
-import icalendar
-for f in sorted(glob.glob(sys.argv[1] + "/*-invitation.eml")):
-    m = email.message_from_bytes(open(f, "rb").read(), policy=email.policy.default)
-    for p in m.walk():
-        if p.get_content_type() == "text/calendar":
-            ve = icalendar.Calendar.from_ical(p.get_content()).walk("VEVENT")[0]
-            print(m["To"].addresses[0].addr_spec, str(ve["ORGANIZER"])[7:])
-EOF
-tag_of() { awk -v a="$1" '$1 == a { print $2 }' "$D/tags"; }
 ANNA=$(tag_of anna@example.org)
 check "the ORGANIZER is the tagged reply address" \
 	matches "$ANNA" '^rsvp\+[0-9]+-[0-9]+-[a-z2-7]{16}@podium\.example\.org$'
@@ -72,24 +33,10 @@ check "the human organizer stays the Reply-To" \
 # receive NAME FIXTURE PERSON [SEQ]: fills and feeds one fixture; the
 # output goes to $D/NAME.out, the exit status to RC.
 receive() {
-	local name=$1 fixture=$2 who=$3 seq=${4:-0}
-	"$PY" "$FILL" "$FIX/$fixture" --to "$(tag_of "$who")" --me "$who" \
-		--uid "$UID_" --seq "$seq" >"$D/$name.eml"
+	fill "$2" "$3" "${4:-0}" >"$D/$1.eml"
 	RC=0
-	"$PODIUM" --config "$DAEMON_CONFIG" mail receive <"$D/$name.eml" \
-		>"$D/$name.out" 2>"$D/$name.err" || RC=$?
-}
-# status_of EMAIL: the attendance status; talk_status: Carl's talk.
-status_of() {
-	"$PODIUM" --json event show "$UID_" | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print([a["status"] for a in d["attendances"] if a["person"]["email"] == sys.argv[1]][0])' "$1"
-}
-talk_status() {
-	"$PODIUM" --json event show "$UID_" | "$PY" -c '
-import json, sys
-print(json.load(sys.stdin)["talks"][0]["status"])'
+	"$PODIUM" --config "$DAEMON_CONFIG" mail receive <"$D/$1.eml" \
+		>"$D/$1.out" 2>"$D/$1.err" || RC=$?
 }
 
 receive tb thunderbird-accept.eml anna@example.org
