@@ -253,6 +253,13 @@ pd_config_set(struct pd_config *cfg, const char *section, const char *key,
 	case K_STR:
 		if (strpbrk(value, "\r\n") != NULL)
 			goto bad;
+		/* reply_to becomes local+TAG@domain: a bare address only. */
+		if (k->off == F(reply_to) && *value != '\0' &&
+		    (strpbrk(value, " \t<>\"(),;:") != NULL ||
+		    strchr(value, '@') == NULL || *value == '@' ||
+		    strchr(value, '@')[1] == '\0' ||
+		    strchr(value, '@') != strrchr(value, '@')))
+			goto bad;
 		return set_str(field, value);
 	case K_LONG:
 		errno = 0;

@@ -23,7 +23,6 @@
 #include "podium/buf.h"
 #include "podium/reply.h"
 #include "podium/store.h"
-#include "podium/tz.h"
 
 #include "cli.h"
 #include "output.h"
@@ -121,19 +120,6 @@ cmd_mail_receive(struct cli *c, int argc, char **argv)
 	return status;
 }
 
-/* "2021-02-04T08:00:00Z". */
-static void
-utc_text(int64_t t, char out[24])
-{
-	char local[17];
-
-	if (t <= 0 || pd_tz_from_utc(t, "UTC", local) != PD_OK) {
-		snprintf(out, 24, "-");
-		return;
-	}
-	snprintf(out, 24, "%.10sT%.5s:00Z", local, local + 11);
-}
-
 int
 cmd_mail_replies(struct cli *c, int argc, char **argv)
 {
@@ -167,7 +153,7 @@ cmd_mail_replies(struct cli *c, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const struct pd_reply_row *r = &rows[i];
 
-		utc_text(r->received, when);
+		cli_utc_text(r->received, when);
 		if (arr != NULL) {
 			json_array_append_new(arr, json_pack("{s:I, s:o, s:s, "
 			    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",

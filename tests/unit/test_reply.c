@@ -237,6 +237,16 @@ compose__invitation__has_html_and_a_tagged_organizer(void **state)
 	free(want);
 	pd_composed_clear(&c);
 
+	/* An event without an organizer: the sender's name, still tagged. */
+	memset(&ev.organizer, 0, sizeof(ev.organizer));
+	assert_int_equal(pd_mail_compose(&m, &ctx, &c, &err), PD_OK);
+	cal = part_text(c.message, "text", "calendar");
+	assert_non_null(strstr(cal, "ORGANIZER;CN=SMARTCity Gera:mailto:rsvp+3-5-"));
+	assert_non_null(strstr(c.message, "Reply-To: SMARTCity Gera <smartcity@example.org>"));
+	g_free(cal);
+	pd_composed_clear(&c);
+	ev.organizer = org;
+
 	/* Without reply_to, the organizer's own address, as before. */
 	ctx.reply_to = NULL;
 	assert_int_equal(pd_mail_compose(&m, &ctx, &c, &err), PD_OK);
