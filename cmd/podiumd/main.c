@@ -221,8 +221,8 @@ imap_pass(struct runner *r)
 	r->imap_due = (int64_t)mono.tv_sec + r->imap_interval;
 	if (pd_imap_poll(&r->imap, r->app->st, &r->app->lock, r->app->key,
 	    clock_now(), &st, &err) != PD_OK)
-		pd_log(PD_LOG_WARN, "imap: %s", err.msg != NULL ? err.msg :
-		    "poll failed");
+		pd_log(PD_LOG_WARN, "%s", err.msg != NULL ? err.msg :
+		    "imap: poll failed");
 	else if (st.fetched + st.unreadable > 0)
 		pd_log(PD_LOG_INFO, "imap: %zu replies: %zu applied, %zu "
 		    "ignored, %zu listed, %zu unreadable", st.fetched +
@@ -407,6 +407,9 @@ main(int argc, char **argv)
 	runner.imap.password = imap_password;
 	runner.imap.ca_file = cfg.ca_file;
 	runner.imap_interval = cfg.imap_interval;
+	if (cfg.imap_url != NULL)
+		pd_log(PD_LOG_INFO, "imap: calendar replies from %s every "
+		    "%llds", cfg.imap_url, (long long)cfg.imap_interval);
 	if (pd_sched_new(app.st, &app.lock, &cfg, app.key, password,
 	    &runner.sched) != PD_OK)
 		goto out;

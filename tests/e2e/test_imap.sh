@@ -39,6 +39,11 @@ else
 	MAIL_UID=$(id -u) MAIL_GID=$(id -g)
 fi
 IMAP_PORT=$(_daemon_free_port)
+IMAPS_PORT=$(_daemon_free_port)
+# imaps:// with a certificate of our own, trusted through [mail] ca_file.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$DV/key.pem" \
+	-out "$DV/cert.pem" 2>/dev/null
 cat >"$DV/dovecot.conf" <<EOF
 protocols = imap
 listen = 127.0.0.1
@@ -49,7 +54,9 @@ default_internal_user = $INTERNAL_USER
 default_internal_group = $INTERNAL_GROUP
 default_login_user = $LOGIN_USER
 first_valid_uid = 1
-ssl = no
+ssl = yes
+ssl_cert = <$DV/cert.pem
+ssl_key = <$DV/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain
 log_path = $DV/dovecot.log
@@ -69,7 +76,8 @@ service imap-login {
     port = $IMAP_PORT
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $IMAPS_PORT
   }
 }
 service anvil {
@@ -159,6 +167,22 @@ printf 'wrong\n' >"$D/imap.pw"
 "$PODIUMD" --config "$DAEMON_CONFIG" --once >/dev/null 2>>"$DAEMON_STDERR" || true
 check "a refused login is logged" contains "$DAEMON_STDERR" "warn podiumd: imap:"
 printf 'imap-secret\n' >"$D/imap.pw"
+
+# imaps://, the server's certificate trusted through [mail] ca_file; a
+# certificate nobody vouches for is refused.
+fill gmail-decline.eml carl@example.org >"$D/6.eml"
+deliver "$D/6.eml"
+IMAPS_INI="$D/imaps.ini"
+sed "s|^imap_url = .*|imap_url = imaps://127.0.0.1:$IMAPS_PORT/INBOX|" \
+	"$DAEMON_CONFIG" >"$IMAPS_INI"
+"$PODIUMD" --config "$IMAPS_INI" --once >/dev/null 2>"$D/untrusted.err" || true
+check "imaps:// with an untrusted certificate is refused" \
+	contains "$D/untrusted.err" "SSL certificate problem"
+check "and nothing is applied" eq "$(talk_status)" confirmed
+printf '[mail]\nca_file = %s\n' "$DV/cert.pem" >>"$IMAPS_INI"
+"$PODIUMD" --config "$IMAPS_INI" --once >/dev/null 2>>"$DAEMON_STDERR" || true
+check "imaps:// with ca_file: the reply is applied" eq "$(talk_status)" declined
+check "imaps:// with ca_file: the message is seen" eq "$(unseen)" ""
 
 # The running daemon polls on its own (its first pass right at start).
 fill several-attendees.eml eva@example.org >"$D/5.eml"
