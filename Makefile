@@ -16,7 +16,8 @@ PACKAGES = gcc make cmake pkg-config libical-dev libsqlite3-dev sqlite3 \
 	libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev zlib1g-dev libgmime-3.0-dev python3 python3-icalendar python3-aiosmtpd \
 	openssl curl mandoc groff-base man-db systemd \
-	libxml2-dev libxml2-utils python3-jsonschema
+	libxml2-dev libxml2-utils python3-jsonschema \
+	dovecot-imapd
 BUILD = build
 CHECK_BUILD = build-check
 DB ?= podium.db

@@ -3,6 +3,9 @@
  * by the library, a UTF-8 text part, and for iTIP kinds a text/calendar
  * part whose method= matches the METHOD inside (Outlook offers Accept and
  * Decline only then), both in multipart/alternative as RFC 6047 asks.
+ * Every message also carries an HTML alternative (templates/LANG/KIND.html,
+ * escaped by lib/html.c; no remote images, no tracking), between the text
+ * and the calendar part: plain, html[, calendar].
  *
  * No header is ever built by pasting strings: names, titles and
  * addresses go through GMime's mailbox and header setters, and the model
@@ -19,9 +22,11 @@
 #include "podium/buf.h"
 #include "podium/compose.h"
 #include "podium/ical.h"
+#include "podium/reply.h"
 #include "podium/template.h"
 #include "podium/token.h"
 #include "podium/tz.h"
+#include "html.h"
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
@@ -137,6 +142,102 @@ text_part(const char *subtype, const char *text)
 	return GMIME_OBJECT(tp);
 }
 
+/*
+ * The ORGANIZER of the iMIP part: with [mail] reply_to, an address podium
+ * reads, tagged for this invitation (reply.h), so that a client's REPLY
+ * comes back to podium and maps to it even when the client drops
+ * ORGANIZER; the human organizer stays the Reply-To of the message.
+ * *org is a copy of ev's organizer pointing into *addr (or ev's own when
+ * reply_to is not set); *addr is the caller's to free.
+ */
+static int
+imip_organizer(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
+    const char *from_name, struct pd_person *org, char **addr,
+    struct pd_error *err)
+{
+	*org = m->ev->organizer;
+	*addr = NULL;
+	if (ctx->reply_to == NULL)
+		return PD_OK;
+	if (pd_reply_address(ctx->key, ctx->reply_to, m->ev->id, m->to->id,
+	    addr) != PD_OK)
+		return pd_error_set(err, PD_EINVAL, "reply_to",
+		    "[mail] reply_to: '%s' is not local@domain, or the "
+		    "event or addressee is not stored", ctx->reply_to);
+	org->email = *addr;
+	if (org->name == NULL || *org->name == '\0')
+		org->name = (char *)(uintptr_t)from_name;
+	return PD_OK;
+}
+
+/* BASE/calendars/all.ics, or the event's group feed; webcal:// twin. */
+static void
+feed_urls(const struct pd_event *ev, const char *base, struct pd_buf *http,
+    struct pd_buf *webcal)
+{
+	const char *rest;
+
+	if (base == NULL)
+		base = "";
+	if (ev != NULL && ev->group_slug != NULL)
+		pd_buf_addf(http, "%s/calendars/group/%s.ics", base,
+		    ev->group_slug);
+	else
+		pd_buf_addf(http, "%s/calendars/all.ics", base);
+	rest = http->data == NULL ? "" :
+	    strncmp(http->data, "https://", 8) == 0 ? http->data + 8 :
+	    strncmp(http->data, "http://", 7) == 0 ? http->data + 7 :
+	    http->data;
+	pd_buf_addf(webcal, "webcal://%s", rest);
+}
+
+/*
+ * The HTML alternative: templates/LANG/KIND.html with the text's
+ * variables (HTML-escaped by the renderer) and the subject, taken from
+ * the rendered text's first line.
+ */
+static GMimeObject *
+html_part(const struct pd_compose_ctx *ctx, int en, enum pd_mail_kind kind,
+    const struct pd_tvar *tv, size_t ntv, const char *text,
+    struct pd_error *err)
+{
+	struct pd_html_var vars[32];
+	struct pd_buf html = PD_BUF_INIT, subject = PD_BUF_INIT;
+	GMimeObject *part = NULL;
+	const char *nl;
+	char *tmpl = NULL;
+	size_t tlen = 0, i;
+
+	if (ntv + 1 > sizeof(vars) / sizeof(vars[0])) {
+		pd_error_set(err, PD_EINVAL, "template", "too many variables");
+		return NULL;
+	}
+	for (i = 0; i < ntv; i++) {
+		vars[i].name = tv[i].name;
+		vars[i].value = tv[i].value;
+	}
+	if ((nl = strchr(text, '\n')) != NULL)
+		pd_buf_add(&subject, text + 9, (size_t)(nl - text - 9));
+	vars[ntv].name = "subject";
+	vars[ntv].value = subject.data;
+	if (pd_template_load_html(ctx->datadir, en ? "en" : "de",
+	    pd_mail_kind_template(kind), &tmpl, &tlen, err) != PD_OK)
+		goto out;
+	if (pd_html_render(&html, tmpl, tlen, vars, ntv + 1) != PD_OK ||
+	    html.data == NULL) {
+		pd_error_set(err, PD_EINVAL, "template", "template %s.html: "
+		    "unknown variable or unclosed {{ or section",
+		    pd_mail_kind_template(kind));
+		goto out;
+	}
+	part = text_part("html", html.data);
+out:
+	free(tmpl);
+	pd_buf_free(&html);
+	pd_buf_free(&subject);
+	return part;
+}
+
 int
 pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
     struct pd_composed *out, struct pd_error *err)
@@ -148,8 +249,10 @@ pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
 	InternetAddress *fa;
 	GMimeMessage *msg = NULL;
 	GMimeFormatOptions *fo = NULL;
-	GMimeObject *body = NULL;
+	GMimeObject *body = NULL, *htmlp = NULL;
 	GDateTime *date = NULL;
+	struct pd_buf feed = PD_BUF_INIT, webcal = PD_BUF_INIT;
+	char *org_addr = NULL;
 	struct pd_buf text = PD_BUF_INIT, rcpt = PD_BUF_INIT, mid = PD_BUF_INIT;
 	struct pd_buf via = PD_BUF_INIT, subject = PD_BUF_INIT;
 	char *tmpl = NULL, *accept = NULL, *decline = NULL, *cal = NULL;
@@ -224,6 +327,7 @@ pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
 	}
 	orgname = ev != NULL && ev->organizer.name != NULL ?
 	    ev->organizer.name : internet_address_get_name(fa);
+	feed_urls(ev, ctx->base_url, &feed, &webcal);
 	{
 		const struct pd_tvar vars[] = {
 			{ "name", m->to->name },
@@ -246,6 +350,9 @@ pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
 			    (en ? "accepted" : "zugesagt") :
 			    (en ? "declined" : "abgesagt") },
 			{ "organizer", orgname },
+			{ "via", m->talk != NULL ? m->talk->via.name : NULL },
+			{ "feed_url", feed.data },
+			{ "webcal_url", webcal.data },
 		};
 
 		if ((rc = pd_template_load(ctx->datadir, en ? "en" : "de",
@@ -255,6 +362,12 @@ pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
 		if ((rc = pd_template_render(tmpl, tlen, vars,
 		    sizeof(vars) / sizeof(vars[0]), &text, err)) != PD_OK)
 			goto out;
+		if (text.data != NULL && strncmp(text.data, "Subject: ", 9) ==
+		    0 && (htmlp = html_part(ctx, en, m->kind, vars,
+		    sizeof(vars) / sizeof(vars[0]), text.data, err)) == NULL) {
+			rc = PD_EINVAL;
+			goto out;
+		}
 	}
 	if (text.data == NULL || strncmp(text.data, "Subject: ", 9) != 0 ||
 	    (nl = strchr(text.data, '\n')) == NULL) {
@@ -307,25 +420,34 @@ pd_mail_compose(const struct pd_mail *m, const struct pd_compose_ctx *ctx,
 	}
 
 	body = text_part("plain", nl + 1);
-	if (method != NULL) {
+	{
 		GMimeMultipart *alt = g_mime_multipart_new_with_subtype(
 		    "alternative");
-		GMimeObject *calp;
 
-		if ((cal = itip_part(m, method, err)) == NULL) {
-			g_object_unref(alt);
-			rc = PD_EINVAL;
-			goto out;
-		}
 		g_mime_multipart_set_boundary(alt, boundary);
 		g_mime_multipart_add(alt, body);
 		g_object_unref(body);
+		g_mime_multipart_add(alt, htmlp);
+		body = GMIME_OBJECT(alt);
+	}
+	if (method != NULL) {
+		struct pd_mail mc = *m;
+		struct pd_event evc = *m->ev;
+		GMimeObject *calp;
+
+		if ((rc = imip_organizer(m, ctx, internet_address_get_name(fa),
+		    &evc.organizer, &org_addr, err)) != PD_OK)
+			goto out;
+		mc.ev = &evc;
+		if ((cal = itip_part(&mc, method, err)) == NULL) {
+			rc = PD_EINVAL;
+			goto out;
+		}
 		calp = text_part("calendar", cal);
 		g_mime_object_set_content_type_parameter(calp, "method",
 		    method);
-		g_mime_multipart_add(alt, calp);
+		g_mime_multipart_add(GMIME_MULTIPART(body), calp);
 		g_object_unref(calp);
-		body = GMIME_OBJECT(alt);
 	}
 	g_mime_message_set_mime_part(msg, body);
 
@@ -354,6 +476,8 @@ out:
 		g_mime_format_options_free(fo);
 	if (body != NULL)
 		g_object_unref(body);
+	if (htmlp != NULL)
+		g_object_unref(htmlp);
 	if (msg != NULL)
 		g_object_unref(msg);
 	if (date != NULL)
@@ -365,6 +489,9 @@ out:
 	free(accept);
 	free(decline);
 	free(cal);
+	free(org_addr);
+	pd_buf_free(&feed);
+	pd_buf_free(&webcal);
 	pd_buf_free(&text);
 	pd_buf_free(&rcpt);
 	pd_buf_free(&mid);

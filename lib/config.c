@@ -45,6 +45,11 @@ static const struct key keys[] = {
 	{ "mail", "password_file", K_STR, F(smtp_password_file) },
 	{ "mail", "spool_dir", K_STR, F(spool_dir) },
 	{ "mail", "ca_file", K_STR, F(ca_file) },
+	{ "mail", "reply_to", K_STR, F(reply_to) },
+	{ "mail", "imap_url", K_STR, F(imap_url) },
+	{ "mail", "imap_username", K_STR, F(imap_username) },
+	{ "mail", "imap_password_file", K_STR, F(imap_password_file) },
+	{ "mail", "imap_interval", K_DURATION, F(imap_interval) },
 	{ "reminders", "offsets", K_OFFSETS, F(offsets) },
 	{ "reminders", "nudge", K_DURATION, F(nudge) },
 	{ "feeds", "export_dir", K_STR, F(export_dir) },
@@ -82,6 +87,7 @@ pd_config_defaults(struct pd_config *cfg)
 	cfg->offsets[1] = 86400;
 	cfg->noffsets = 2;
 	cfg->nudge = 4 * 86400;
+	cfg->imap_interval = 120;
 	cfg->refresh_seconds = 3600;
 	cfg->mail_retention = 30 * 86400;
 	cfg->spool_retention = 30 * 86400;
@@ -250,6 +256,13 @@ pd_config_set(struct pd_config *cfg, const char *section, const char *key,
 	switch (k->kind) {
 	case K_STR:
 		if (strpbrk(value, "\r\n") != NULL)
+			goto bad;
+		/* reply_to becomes local+TAG@domain: a bare address only. */
+		if (k->off == F(reply_to) && *value != '\0' &&
+		    (strpbrk(value, " \t<>\"(),;:") != NULL ||
+		    strchr(value, '@') == NULL || *value == '@' ||
+		    strchr(value, '@')[1] == '\0' ||
+		    strchr(value, '@') != strrchr(value, '@')))
 			goto bad;
 		return set_str(field, value);
 	case K_LONG:

@@ -120,6 +120,7 @@ to_row(struct pd_sched *s, const struct pd_mail *m, int64_t now,
 	ctx.from = s->cfg->mail_from;
 	ctx.base_url = s->cfg->base_url;
 	ctx.key = s->key;
+	ctx.reply_to = s->cfg->reply_to;
 	ctx.now = now;
 	if ((rc = pd_mail_compose(m, &ctx, &c, err)) != PD_OK)
 		return rc;

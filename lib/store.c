@@ -378,6 +378,38 @@ static const char MIGRATION_ERASURE[] =
     /* Retention finds the messages whose text is still there. */
     "CREATE INDEX outbox_text ON outbox (created) WHERE rcpt <> '';";
 
+/*
+ * Migration 6: calendar replies (reply.h): every message the intake looked at, by
+ * Message-ID (what makes it idempotent), with what became of it; the
+ * organizer's list is the rows with outcome 'listed'.  imap_state is the
+ * IMAP poller's place in each mailbox.
+ */
+static const char MIGRATION_CALENDAR_REPLIES[] =
+    "CREATE TABLE reply ("
+    "  id INTEGER PRIMARY KEY,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  received INTEGER NOT NULL,"
+    "  event_id INTEGER REFERENCES event (id) ON DELETE CASCADE,"
+    "  person_id INTEGER REFERENCES person (id) ON DELETE CASCADE,"
+    "  sender TEXT,"
+    "  attendee TEXT,"
+    "  partstat TEXT,"
+    "  delegated_to TEXT,"
+    "  sequence INTEGER,"
+    "  dtstamp INTEGER,"
+    "  outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'ignored',"
+    "    'listed')),"
+    "  reason TEXT NOT NULL"
+    ");"
+    "CREATE INDEX reply_invitation ON reply (event_id, person_id, outcome);"
+    "CREATE INDEX reply_person ON reply (person_id);"
+    "CREATE INDEX reply_outcome ON reply (outcome, received);"
+    "CREATE TABLE imap_state ("
+    "  url TEXT PRIMARY KEY,"
+    "  uidvalidity INTEGER NOT NULL,"
+    "  last_uid INTEGER NOT NULL"
+    ") WITHOUT ROWID;";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
@@ -385,6 +417,7 @@ static const char *const migrations[] = {
 	MIGRATION_3,
 	MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED,
 	MIGRATION_ERASURE,
+	MIGRATION_CALENDAR_REPLIES,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -430,6 +430,9 @@ forget_tx(struct pd_store *st, int64_t id, const unsigned char *key,
 	    NULL)) != PD_OK ||
 	    (rc = exec_id(st, "DELETE FROM group_member WHERE person_id = ?1",
 	    id, NULL)) != PD_OK ||
+	    /* Calendar replies keep the sender's and attendee's address. */
+	    (rc = exec_id(st, "DELETE FROM reply WHERE person_id = ?1", id,
+	    NULL)) != PD_OK ||
 	    (rc = tombstone(st, id)) != PD_OK ||
 	    (rc = journal(st, uuid, has_hmac ? hmac : NULL)) != PD_OK)
 		goto out;

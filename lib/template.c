@@ -77,9 +77,9 @@ read_file(const char *path, char **out, size_t *len)
 	return *out != NULL ? PD_OK : PD_ENOMEM;
 }
 
-int
-pd_template_load(const char *datadir, const char *lang, const char *name,
-    char **out, size_t *len, struct pd_error *err)
+static int
+load_ext(const char *datadir, const char *lang, const char *name,
+    const char *ext, char **out, size_t *len, struct pd_error *err)
 {
 	struct pd_buf path = PD_BUF_INIT;
 	const char *tries[2];
@@ -98,8 +98,8 @@ pd_template_load(const char *datadir, const char *lang, const char *name,
 	tries[1] = "de";
 	for (i = 0; i < 2 && rc == PD_ENOTFOUND; i++) {
 		pd_buf_reset(&path);
-		pd_buf_addf(&path, "%s/templates/%s/%s.txt", datadir, tries[i],
-		    name);
+		pd_buf_addf(&path, "%s/templates/%s/%s.%s", datadir, tries[i],
+		    name, ext);
 		if (pd_buf_failed(&path)) {
 			rc = PD_ENOMEM;
 			break;
@@ -107,8 +107,22 @@ pd_template_load(const char *datadir, const char *lang, const char *name,
 		rc = read_file(path.data, out, len);
 	}
 	if (rc != PD_OK)
-		pd_error_set(err, rc, "template", "template %s/%s: %s",
-		    tries[0], name, pd_strerror(rc));
+		pd_error_set(err, rc, "template", "template %s/%s.%s: %s",
+		    tries[0], name, ext, pd_strerror(rc));
 	pd_buf_free(&path);
 	return rc;
+}
+
+int
+pd_template_load(const char *datadir, const char *lang, const char *name,
+    char **out, size_t *len, struct pd_error *err)
+{
+	return load_ext(datadir, lang, name, "txt", out, len, err);
+}
+
+int
+pd_template_load_html(const char *datadir, const char *lang,
+    const char *name, char **out, size_t *len, struct pd_error *err)
+{
+	return load_ext(datadir, lang, name, "html", out, len, err);
 }

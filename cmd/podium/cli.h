@@ -111,6 +111,8 @@ void cli_feed_url(struct cli *c, const char *kind, const char *name,
 
 /* Times (when.c). */
 int64_t cli_now(void);
+/* "2021-02-04T08:00:00Z" (UTC), or "-" for t <= 0 (mail.c). */
+void cli_utc_text(int64_t t, char out[24]);
 void cli_date_add(const char *date, int days, char out[11]);
 int cli_parse_duration(const char *s, int64_t *seconds);
 int cli_parse_hhmm(const char *s, char out[6]);
@@ -149,6 +151,8 @@ int cmd_feed_revoke(struct cli *, int, char **);
 int cmd_mail_list(struct cli *, int, char **);
 int cmd_mail_retry(struct cli *, int, char **);
 int cmd_mail_test(struct cli *, int, char **);
+int cmd_mail_receive(struct cli *, int, char **);
+int cmd_mail_replies(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
 

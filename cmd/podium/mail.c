@@ -31,9 +31,9 @@
 #include "cli.h"
 #include "output.h"
 
-/* "2021-02-04T08:00:00Z", or "-" for 0. */
-static void
-utc_text(int64_t t, char out[24])
+/* "2021-02-04T08:00:00Z", or "-" for 0 (cli.h). */
+void
+cli_utc_text(int64_t t, char out[24])
 {
 	char local[17];
 
@@ -49,9 +49,9 @@ json_msg(const struct pd_outbox_msg *m)
 {
 	char next[24], created[24], sent[24];
 
-	utc_text(m->next_attempt, next);
-	utc_text(m->created, created);
-	utc_text(m->sent_at, sent);
+	cli_utc_text(m->next_attempt, next);
+	cli_utc_text(m->created, created);
+	cli_utc_text(m->sent_at, sent);
 	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:i,"
 	    " s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)m->id,
@@ -112,7 +112,7 @@ cmd_mail_list(struct cli *c, int argc, char **argv)
 		if (arr != NULL) {
 			json_array_append_new(arr, json_msg(m));
 		} else {
-			utc_text(m->state == PD_OUTBOX_PENDING ?
+			cli_utc_text(m->state == PD_OUTBOX_PENDING ?
 			    m->next_attempt : 0, next);
 			snprintf(attempts, sizeof(attempts), "%d",
 			    m->attempts);

@@ -162,6 +162,17 @@ static const struct cmd_entry cmds[] = {
 	  "or answered \"try later\", 65 when it refused the message for good.\n"
 	  "  --config FILE  podiumd's INI file (required)",
 	  cmd_mail_test },
+	{ "mail", "receive", "< MESSAGE",
+	  "Reads one calendar reply (RFC 5322, e.g. from a Postfix pipe) on\n"
+	  "standard input and records the invitee's answer (accepted, declined,\n"
+	  "tentative) when its reply tag and UID match an invitation.  Prints\n"
+	  "applied, ignored or listed and why.  Exit status 0 applied or\n"
+	  "ignored, 65 unreadable, 75 try again later.  The reply tags are\n"
+	  "checked with the database's answer-link key.", cmd_mail_receive },
+	{ "mail", "replies", "[--all]",
+	  "Lists the calendar replies that need the organizer: answers from\n"
+	  "someone the invitation did not go to, and delegations.  --all lists\n"
+	  "every reply received, with what became of it.", cmd_mail_replies },
 	{ "backup", NULL, "FILE",
 	  "Writes a clean, consistent copy of the database to FILE (VACUUM\n"
 	  "INTO, replaced atomically), also while podiumd runs.", cmd_backup },

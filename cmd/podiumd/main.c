@@ -25,6 +25,7 @@
 #include "podium/datadir.h"
 #include "podium/feed.h"
 #include "podium/http.h"
+#include "podium/imap.h"
 #include "podium/ical.h"
 #include "podium/log.h"
 #include "podium/outbox.h"
@@ -52,6 +53,11 @@ struct runner {
 	pthread_cond_t wake;
 	int kicked;
 	volatile sig_atomic_t stop;
+	/* The IMAP poller ([mail] imap_url): its options and when it is due
+	 * next (monotonic seconds; 0: at once). */
+	struct pd_imap_opts imap;
+	struct pd_app *app;
+	int64_t imap_interval, imap_due;
 };
 
 static int64_t
@@ -250,6 +256,30 @@ mail_pass(struct pd_sched *sched, const volatile sig_atomic_t *stop)
 	return rc;
 }
 
+/* One IMAP pass when it is due: calendar replies into the store. */
+static void
+imap_pass(struct runner *r)
+{
+	struct pd_imap_stats st;
+	struct pd_error err = { 0, NULL, NULL };
+	struct timespec mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (r->imap.url == NULL || (int64_t)mono.tv_sec < r->imap_due)
+		return;
+	r->imap_due = (int64_t)mono.tv_sec + r->imap_interval;
+	if (pd_imap_poll(&r->imap, r->app->st, &r->app->lock, r->app->key,
+	    clock_now(), &st, &err) != PD_OK)
+		pd_log(PD_LOG_WARN, "%s", err.msg != NULL ? err.msg :
+		    "imap: poll failed");
+	else if (st.fetched + st.unreadable > 0)
+		pd_log(PD_LOG_INFO, "imap: %zu replies: %zu applied, %zu "
+		    "ignored, %zu listed, %zu unreadable", st.fetched +
+		    st.unreadable, st.applied, st.ignored, st.listed,
+		    st.unreadable);
+	pd_error_clear(&err);
+}
+
 static void *
 run_sched(void *arg)
 {
@@ -257,6 +287,7 @@ run_sched(void *arg)
 	struct timespec until;
 
 	while (!r->stop) {
+		imap_pass(r);
 		mail_pass(r->sched, &r->stop);
 		pthread_mutex_lock(&r->lock);
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -300,8 +331,8 @@ main(int argc, char **argv)
 	struct runner runner;
 	pthread_t sched_thread;
 	struct pd_app app;
-	char *password = NULL;
-	size_t pwlen = 0;
+	char *password = NULL, *imap_password = NULL;
+	size_t pwlen = 0, imap_pwlen = 0;
 	int64_t rev = -1, seen = -1, backlog = 0, oldest = 0, retrying = 0;
 	int thread_started = 0;
 	struct sigaction sa;
@@ -413,6 +444,21 @@ main(int argc, char **argv)
 		status = EX_CONFIG;
 		goto out;
 	}
+	if (cfg.imap_password_file != NULL && pd_secret_read(
+	    cfg.imap_password_file, &imap_password, &imap_pwlen, &err) != PD_OK) {
+		pd_log(PD_LOG_ERROR, "imap_password_file: %s", err.msg);
+		status = EX_CONFIG;
+		goto out;
+	}
+	runner.app = &app;
+	runner.imap.url = cfg.imap_url;
+	runner.imap.username = cfg.imap_username;
+	runner.imap.password = imap_password;
+	runner.imap.ca_file = cfg.ca_file;
+	runner.imap_interval = cfg.imap_interval;
+	if (cfg.imap_url != NULL)
+		pd_log(PD_LOG_INFO, "imap: calendar replies from %s every "
+		    "%llds", cfg.imap_url, (long long)cfg.imap_interval);
 	if (pd_sched_new(app.st, &app.lock, &cfg, app.key, password,
 	    &runner.sched) != PD_OK)
 		goto out;
@@ -430,6 +476,7 @@ main(int argc, char **argv)
 		    "%s", cfg.spool_dir);
 	if (once) {
 		/* 0: nothing due is left undelivered; 75: some wait for a retry. */
+		imap_pass(&runner);
 		mail_pass(runner.sched, NULL);
 		pthread_mutex_lock(&app.lock);
 		rc = pd_store_outbox_backlog(app.st, &backlog, &oldest,
@@ -519,6 +566,10 @@ out:
 	if (password != NULL) {
 		explicit_bzero(password, pwlen);
 		free(password);
+	}
+	if (imap_password != NULL) {
+		explicit_bzero(imap_password, imap_pwlen);
+		free(imap_password);
 	}
 	pd_feeds_free(app.feeds);
 	pd_store_close(app.st);

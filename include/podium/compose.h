@@ -20,6 +20,9 @@ struct pd_compose_ctx {
 	const unsigned char *key;	/* 32-byte HMAC key for answer links */
 	int64_t now;			/* the Date header */
 	const char *datadir;		/* templates; NULL: the default */
+	const char *reply_to;		/* [mail] reply_to: iMIP ORGANIZER
+					   "rsvp+TAG@…" (reply.h); NULL:
+					   the event's organizer */
 };
 
 struct pd_composed {

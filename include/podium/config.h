@@ -35,6 +35,11 @@ struct pd_config {
 	char *smtp_password_file;	/* [mail] password_file */
 	char *spool_dir;		/* [mail] spool_dir */
 	char *ca_file;			/* [mail] ca_file */
+	char *reply_to;			/* [mail] reply_to: iMIP ORGANIZER */
+	char *imap_url;			/* [mail] imap_url; NULL: no poller */
+	char *imap_username;		/* [mail] imap_username */
+	char *imap_password_file;	/* [mail] imap_password_file */
+	int64_t imap_interval;		/* [mail] imap_interval, seconds */
 	int64_t offsets[16];		/* [reminders] offsets, seconds, desc. */
 	size_t noffsets;
 	int64_t nudge;			/* [reminders] nudge, seconds */

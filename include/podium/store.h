@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 5
+#define PD_STORE_SCHEMA_VERSION 6
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -312,7 +312,8 @@ int pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
  * touched.  Versions: 1 the data of model.h, 2 the mail outbox, 3 the
  * planner's change marks (event.plan_dirty, talk.asked_at) and indexes,
  * 4 nudge spacing, the settings table (answer key, base URL) and
- * outbox.refused, 5 erasure (person.erased, the erasure journal).
+ * outbox.refused, 5 erasure (person.erased, the erasure journal), 6 the
+ * calendar replies and the IMAP poller's state (reply.h).
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */

@@ -34,6 +34,13 @@ int pd_template_render(const char *tmpl, size_t len,
 int pd_template_load(const char *datadir, const char *lang,
     const char *name, char **out, size_t *len, struct pd_error *err);
 
+/*
+ * The same for the HTML alternative of a mail, NAME.html, written in the
+ * syntax of lib/html.h (every value escaped).
+ */
+int pd_template_load_html(const char *datadir, const char *lang,
+    const char *name, char **out, size_t *len, struct pd_error *err);
+
 /* The data directory pd_template_load uses when given NULL: pd_datadir(). */
 const char *pd_template_datadir(void);
 

@@ -301,6 +301,15 @@ if grep -q '^not ok' "$tmp/generic.out"; then
 else
 	ok "every message passes the generic checks ($(grep -c '^ok' "$tmp/generic.out") checks)"
 fi
+# The HTML alternative, parsed with html.parser: escaped, nothing remote,
+# the answer buttons and feed links right (check_html.py).
+if "$PY" "$SRC/tests/e2e/check_html.py" --base http://127.0.0.1:8080 \
+	"$SMTPD_DIR"/msg-*.eml >"$tmp/html.out" 2>&1; then
+	ok "every message has an HTML alternative with the right links ($(ls "$SMTPD_DIR"/msg-*.eml | wc -l) messages)"
+else
+	head -n 20 "$tmp/html.out"
+	not_ok "every message has an HTML alternative with the right links"
+fi
 
 # ---- podium mail list ----------------------------------------------
 cli 0 --json mail list

@@ -21,7 +21,7 @@ OUT=$ROOT/build-fuzz
 SECONDS_PER=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
 CC=${FUZZ_CC:-clang}
-ALL="ical api route answer config template"
+ALL="ical api route answer config template reply"
 TARGETS=${*:-$ALL}
 
 # -max_len per target: calendars are large, the rest is small.
@@ -33,6 +33,7 @@ max_len() {
 	answer) echo 2048 ;;
 	config) echo 4096 ;;
 	template) echo 8192 ;;
+	reply) echo 16384 ;;
 	esac
 }
 
