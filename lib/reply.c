@@ -345,7 +345,7 @@ find_attendee(icalcomponent *ve, const char *email, struct att *out,
     int *is_invitee)
 {
 	icalproperty *p;
-	struct att a;
+	struct att a = { 0 };
 	int found = 0;
 
 	*is_invitee = 0;
@@ -417,7 +417,7 @@ decide(struct pd_store *st, const struct pd_reply_ctx *ctx,
 	struct pd_event *ev = NULL;
 	struct pd_person person;
 	icalcomponent *cal = NULL, *ve;
-	struct att a;
+	struct att a = { 0 };
 	char key[24];
 	int64_t eid = 0, pid = 0, last = 0;
 	size_t i;

@@ -105,7 +105,7 @@ pd_store_answer_key_setup(struct pd_store *st,
     enum pd_key_source *source)
 {
 	unsigned char old[PD_ANSWER_KEY_LEN], fresh[PD_ANSWER_KEY_LEN];
-	enum pd_key_source src;
+	enum pd_key_source src = PD_KEY_STORED;
 	int rc, had;
 
 	pd_error_clear(&st->err);
