@@ -312,11 +312,24 @@ static const char MIGRATION_3[] =
     "  UPDATE talk SET asked_at = NULL WHERE uid = substr(new.key, 11);"
     "END;";
 
+/*
+ * Who attends an event is not published unless its organizer says so,
+ * for the event or for its whole group (GDPR Art. 25(2): not accessible
+ * to an indefinite number of people by default).  Speakers and chairs
+ * are public roles and do not depend on it.
+ */
+static const char MIGRATION_PUBLIC_ATTENDANCE[] =
+    "ALTER TABLE event ADD COLUMN public_attendance INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (public_attendance IN (0, 1));"
+    "ALTER TABLE grp ADD COLUMN public_attendance INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (public_attendance IN (0, 1));";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
+	MIGRATION_PUBLIC_ATTENDANCE,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
