@@ -25,6 +25,12 @@
 #include "podium/store.h"
 
 #define GIVE_UP (48 * 3600)	/* transient failures older than this: dead */
+/*
+ * Planned mail is composed and stored this many messages at a time: one
+ * transaction (one fsync) per batch, and memory for one batch of
+ * composed messages, however many a pass plans.
+ */
+#define PLAN_BATCH 256
 
 struct pd_sched {
 	struct pd_store *st;
@@ -194,25 +200,29 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 		goto out;
 	if (nmail == 0)
 		goto done;
-	if ((rows = calloc(nmail, sizeof(*rows))) == NULL) {
+	if ((rows = calloc(PLAN_BATCH, sizeof(*rows))) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
 	}
-	/* Composition needs no lock: it works on the copies loaded above. */
 	for (i = 0; i < nmail; i++) {
+		/* Composition needs no lock: it works on the copies above. */
 		if ((rc = to_row(s, &mails[i], now, &rows[nrows], err)) != PD_OK)
 			goto out;
-		nrows++;
+		if (++nrows < PLAN_BATCH && i + 1 < nmail)
+			continue;
+		pthread_mutex_lock(s->lock);
+		pd_store_set_now(s->st, now);
+		if ((rc = pd_store_outbox_add(s->st, rows, nrows,
+		    &added)) != PD_OK)
+			copy_err(err, s->st);
+		pthread_mutex_unlock(s->lock);
+		while (nrows > 0)
+			pd_outbox_msg_clear(&rows[--nrows]);
+		if (rc != PD_OK)
+			goto out;
+		if (stats != NULL)
+			stats->planned += added;
 	}
-	pthread_mutex_lock(s->lock);
-	pd_store_set_now(s->st, now);
-	if ((rc = pd_store_outbox_add(s->st, rows, nrows, &added)) != PD_OK)
-		copy_err(err, s->st);
-	pthread_mutex_unlock(s->lock);
-	if (rc != PD_OK)
-		goto out;
-	if (stats != NULL)
-		stats->planned += added;
 done:
 	/* Only now that the mail is stored may the changes count as seen. */
 	pthread_mutex_lock(s->lock);

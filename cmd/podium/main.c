@@ -70,6 +70,9 @@ static const struct cmd_entry cmds[] = {
 	  "Cancels an event (STATUS:CANCELLED); it stays in the feeds so that\n"
 	  "calendars drop it, and attendees get a cancellation mail.",
 	  cmd_event_cancel },
+	{ "event", "edit", "EVENT --public-attendance yes|no",
+	  "Whether public feeds name this event's participants (speakers\n"
+	  "and chairs are named always).  Default no.", cmd_event_edit },
 	{ "agenda", "add", "EVENT --label I --title T --from 09:00 --to 09:15",
 	  "Adds an agenda item to an event.", cmd_agenda_add },
 	{ "person", "add",
@@ -85,6 +88,10 @@ static const struct cmd_entry cmds[] = {
 	{ "group", "list", "",
 	  "Lists the working groups, their slugs and feed URLs\n"
 	  "(base URL from $PODIUM_BASE_URL).", cmd_group_list },
+	{ "group", "edit", "SLUG --public-attendance yes|no",
+	  "Whether public feeds name the participants of the group's events\n"
+	  "(speakers and chairs are named always).  Default no.",
+	  cmd_group_edit },
 	{ "topic", "list", "",
 	  "Lists the topics, their slugs and feed URLs\n"
 	  "(base URL from $PODIUM_BASE_URL).", cmd_topic_list },
