@@ -123,7 +123,7 @@ mfx_calendar(size_t nevents, size_t npeople)
 	return cal;
 }
 
-/* A fresh store holding mfx_calendar(nevents, npeople). */
+/* A fresh store holding mfx_calendar(nevents, npeople), or nothing. */
 static int
 mfx_open(struct mfx *f, size_t nevents, size_t npeople, int64_t now)
 {
@@ -140,7 +140,8 @@ mfx_open(struct mfx *f, size_t nevents, size_t npeople, int64_t now)
 		return -1;
 	pthread_mutex_init(&f->lock, NULL);
 	cal = mfx_calendar(nevents, npeople);
-	if (pd_store_import(f->st, cal, NULL) != PD_OK) {
+	/* No events: an empty store, for importing into. */
+	if (nevents > 0 && pd_store_import(f->st, cal, NULL) != PD_OK) {
 		fprintf(stderr, "import: %s\n", pd_store_error(f->st)->msg);
 		pd_calendar_free(cal);
 		return -1;
@@ -209,6 +210,24 @@ mfx_calendar_part(const char *msg, size_t len)
 	}
 	memcpy(o, "\r\n", 3);
 	return out;
+}
+
+/* Unfolds an iCalendar text in place (CRLF + space/tab joins lines). */
+static __attribute__((unused)) char *
+mfx_unfold(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r != '\0') {
+		if (r[0] == '\r' && r[1] == '\n' && (r[2] == ' ' ||
+		    r[2] == '\t')) {
+			r += 3;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return s;
 }
 
 /* Lines of an iCalendar text as written (folded lines count each). */
