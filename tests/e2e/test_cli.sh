@@ -513,6 +513,36 @@ if [ -f "$tmp/cfgkey/secret.key" ]; then
 else
 	not_ok "talk link signs with the config's key_file" "no key made"
 fi
+# Who attends is public only where the organizer says so (issue 15).
+# unfold: joins folded iCalendar lines of $OUT, so names can be found.
+unfold() { perl -0pi -e 's/\r\n[ \t]//g' "$OUT"; }
+M22=fg-kommunale-infrastruktur-2021-01-22@smartcity-gera.example.org
+expect "export --public of the Gera programme" 0 export --public && unfold
+has "the Gera group publishes its attendance" "$OUT" "CN=Dietmar Lübcke"
+hasnt "no person directory in the public export" "$OUT" "X-PODIUM-PERSON"
+hasnt "no group members in the public export" "$OUT" "X-PODIUM-MEMBER"
+expect "group edit --public-attendance no" 0 group edit "$GROUP" \
+    --public-attendance no
+expect "export --public of a closed group" 0 export --public && unfold
+hasnt "a closed group's participants are not public" "$OUT" "CN=Uwe Merten"
+has "a closed group's chairs are" "$OUT" "CN=Michael Tietz"
+expect "event edit --public-attendance yes" 0 event edit "$M22" \
+    --public-attendance yes
+expect "export --public of an open event" 0 export --public && unfold
+has "an open event's participants are public" "$OUT" "CN=Uwe Merten"
+expect "the full export" 0 export
+has "the full export keeps the directory" "$OUT" "X-PODIUM-PERSON"
+has "the full export keeps the event's flag" "$OUT" "X-PODIUM-ATTENDANCE:PUBLIC"
+expect "event edit without an option exits 64" 64 event edit "$M22"
+expect "event edit --public-attendance maybe exits 64" 64 event edit "$M22" \
+    --public-attendance maybe
+expect "group edit of an unknown group exits 65" 65 group edit nope \
+    --public-attendance yes
+expect "event edit of an unknown event exits 65" 65 event edit 999 \
+    --public-attendance yes
+expect "group edit back" 0 group edit "$GROUP" --public-attendance yes
+expect "event edit back" 0 event edit "$M22" --public-attendance no
+
 printf '[http]\nlisten = 127.0.0.1:1\nbogus = 1\n' >"$tmp/bad.ini"
 expect "a bad --config exits 64" 64 --config "$tmp/bad.ini" event list
 has "a bad --config names the key and line" "$ERR" "bad.ini:3"
