@@ -31,6 +31,12 @@
  * composed messages, however many a pass plans.
  */
 #define PLAN_BATCH 256
+/*
+ * On a stop the message in flight gets this long (seconds) before its
+ * transfer is abandoned; it stays pending and goes out after the restart
+ * (the crash guarantee already allows one duplicate).
+ */
+#define STOP_GRACE 5
 
 struct pd_sched {
 	struct pd_store *st;
@@ -39,6 +45,7 @@ struct pd_sched {
 	const unsigned char *key;
 	const char *password;
 	struct pd_smtp *smtp;		/* made on first use, then reused */
+	const volatile sig_atomic_t *stop;	/* of the current delivery */
 };
 
 int
@@ -319,6 +326,7 @@ send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 			return PD_SMTP_TRANSIENT;
 		}
 	}
+	pd_smtp_set_stop(s->smtp, s->stop, STOP_GRACE);
 	if ((list = strdup(m->rcpt)) == NULL)
 		return PD_SMTP_TRANSIENT;
 	for (tok = strtok_r(list, ", ", &save); tok != NULL && n < 16;
@@ -398,6 +406,7 @@ pd_sched_deliver(struct pd_sched *s, int64_t now,
 	size_t round;
 	int rc = PD_OK;
 
+	s->stop = stop;
 	/* Bounded: a pass never runs longer than the outbox is deep. */
 	for (round = 0; round < 1000000; round++) {
 		if (stop != NULL && *stop)
@@ -413,6 +422,7 @@ pd_sched_deliver(struct pd_sched *s, int64_t now,
 		if (rc != PD_OK)
 			break;
 	}
+	s->stop = NULL;
 	return rc;
 }
 

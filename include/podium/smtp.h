@@ -10,6 +10,7 @@
 #ifndef PODIUM_SMTP_H
 #define PODIUM_SMTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "podium/config.h"
@@ -43,5 +44,15 @@ void pd_smtp_free(struct pd_smtp *s);
 enum pd_smtp_result pd_smtp_send(struct pd_smtp *s, const char *from,
     const char *const *rcpt, size_t nrcpt, const char *msg, size_t len,
     char **errmsg);
+
+/*
+ * Lets a stop request cut a send short: once *stop is nonzero, the
+ * message in flight gets grace seconds more, then the transfer is
+ * abandoned (PD_SMTP_TRANSIENT, "abandoned" in *errmsg) and the
+ * connection dropped without waiting for the server.  stop must outlive
+ * the handle; NULL (the default) waits out the timeout instead.
+ */
+void pd_smtp_set_stop(struct pd_smtp *s, const volatile sig_atomic_t *stop,
+    long grace);
 
 #endif
