@@ -249,7 +249,16 @@ out:
 	return rc;
 }
 
-/* Spool mode: the message as SPOOL/ID-KIND.eml, written atomically. */
+/*
+ * Spool mode: the message as SPOOL/ID-KIND.eml, written atomically and
+ * never over an existing file: two databases (or a restored one) can
+ * hand out the same id, and a spooled message is mail already "sent".
+ * The bytes go to a temporary file of this process first, which is then
+ * linked to the first free name (ID-KIND.eml, ID-KIND-2.eml, ...):
+ * link() fails rather than replace, where rename() would replace.
+ */
+#define SPOOL_NAMES 1000
+
 static enum pd_smtp_result
 spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 {
@@ -257,13 +266,12 @@ spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 	enum pd_smtp_result res = PD_SMTP_TRANSIENT;
 	size_t off = 0;
 	ssize_t n;
-	int fd = -1;
+	int fd = -1, i;
 
 	mkdir(s->cfg->spool_dir, 0750);
-	pd_buf_addf(&path, "%s/%06lld-%s.eml", s->cfg->spool_dir,
-	    (long long)m->id, m->kind);
-	pd_buf_addf(&tmp, "%s.tmp", path.data != NULL ? path.data : "");
-	if (pd_buf_failed(&path) || pd_buf_failed(&tmp))
+	pd_buf_addf(&tmp, "%s/.%06lld-%s.%ld.tmp", s->cfg->spool_dir,
+	    (long long)m->id, m->kind, (long)getpid());
+	if (pd_buf_failed(&tmp))
 		goto out;
 	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0640)) < 0)
@@ -280,8 +288,25 @@ spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 		goto fail;
 	close(fd);
 	fd = -1;
-	if (rename(tmp.data, path.data) != 0)
+	for (i = 1; i <= SPOOL_NAMES; i++) {
+		pd_buf_reset(&path);
+		if (i == 1)
+			pd_buf_addf(&path, "%s/%06lld-%s.eml",
+			    s->cfg->spool_dir, (long long)m->id, m->kind);
+		else
+			pd_buf_addf(&path, "%s/%06lld-%s-%d.eml",
+			    s->cfg->spool_dir, (long long)m->id, m->kind, i);
+		if (pd_buf_failed(&path))
+			goto out;
+		if (link(tmp.data, path.data) == 0)
+			break;
+		if (errno != EEXIST)
+			goto fail;
+	}
+	if (i > SPOOL_NAMES) {
+		errno = EEXIST;
 		goto fail;
+	}
 	res = PD_SMTP_SENT;
 	goto out;
 fail:
@@ -289,10 +314,10 @@ fail:
 	    s->cfg->spool_dir, strerror(errno)) < 0)
 		*errmsg = NULL;
 out:
-	if (fd >= 0) {
+	if (fd >= 0)
 		close(fd);
+	if (tmp.data != NULL)
 		unlink(tmp.data);
-	}
 	pd_buf_free(&path);
 	pd_buf_free(&tmp);
 	return res;

@@ -31,6 +31,7 @@ struct cmd_entry {
 
 struct cli {
 	const char *db_path;
+	int db_given;		/* by --db or $PODIUM_DB, not a default */
 	int json;		/* --json: machine-readable output */
 	const char *base_url;	/* feed URLs, without a trailing '/' */
 	const char *config;	/* --config / $PODIUM_CONFIG: podiumd's INI */

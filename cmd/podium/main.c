@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "podium/config.h"
 #include "podium/err.h"
@@ -354,11 +355,23 @@ struct pd_store *
 cli_store(struct cli *c)
 {
 	struct pd_error err = { 0, NULL, NULL };
+	int64_t now;
 	int rc;
 
 	if (c->st != NULL)
 		return c->st;
-	if ((rc = pd_store_open(c->db_path, cli_now(), &c->st, &err)) !=
+	now = cli_now();	/* a bad PODIUM_NOW is named first */
+	/*
+	 * Only init makes a database: any other command on a missing file
+	 * is a mistake (a wrong folder, a wrong --config), and a fresh empty
+	 * database made on the side would hide it.
+	 */
+	if (strcmp(c->cmd->noun, "init") != 0 && access(c->db_path, F_OK) != 0) {
+		fprintf(stderr, "podium: database %s does not exist (create it "
+		    "with podium init, or give --db or --config)\n", c->db_path);
+		exit(EX_UNAVAILABLE);
+	}
+	if ((rc = pd_store_open(c->db_path, now, &c->st, &err)) !=
 	    PD_OK) {
 		/* The store's message names the file already. */
 		if (err.msg != NULL)
@@ -521,6 +534,7 @@ main(int argc, char **argv)
 		optind++;
 	}
 	cli.cmd = e;
+	cli.db_given = db_given;
 
 	/*
 	 * With podiumd's config file the CLI works on the daemon's database,

@@ -543,6 +543,59 @@ expect "event edit of an unknown event exits 65" 65 event edit 999 \
 expect "group edit back" 0 group edit "$GROUP" --public-attendance yes
 expect "event edit back" 0 event edit "$M22" --public-attendance no
 
+# Only init makes a database; mail test --config uses the config's
+# database; a spool file is never overwritten (issue 13).
+expect "event list on a missing database exits 69" 69 --db "$tmp/none.db" \
+    event list
+has "the error names the missing database" "$ERR" "$tmp/none.db"
+if [ -e "$tmp/none.db" ]; then
+	not_ok "a missing database is not created" "$tmp/none.db exists"
+else
+	ok "a missing database is not created"
+fi
+mkdir "$tmp/mt"
+mtini() {
+	printf '[store]\npath = %s\n[mail]\nspool_dir = %s\n' "$tmp/mt/$1.db" \
+	    "$tmp/mt/spool"
+	printf '[secrets]\nkey_file = %s\n' "$tmp/mt/secret.key"
+}
+mtini one >"$tmp/mt/one.ini"
+mtini two >"$tmp/mt/two.ini"
+cd "$tmp/mt" || exit 1
+PODIUM_DB= expect "mail test --config before init exits 69" 69 \
+    mail test --config one.ini anna@example.org
+has "mail test names the config's database" "$ERR" "$tmp/mt/one.db"
+PODIUM_DB= expect "init with --config" 0 --config one.ini init
+PODIUM_DB= expect "mail test --config FILE ADDRESS" 0 \
+    mail test --config one.ini anna@example.org
+PODIUM_DB= expect "a second mail test --config" 0 \
+    mail test --config one.ini bert@example.org
+if [ -e "$tmp/mt/podium.db" ]; then
+	not_ok "mail test --config makes no ./podium.db" "it exists"
+else
+	ok "mail test --config makes no ./podium.db"
+fi
+PODIUM_DB= expect "mail list of the config's database" 0 --config one.ini \
+    --json mail list
+py "both test messages are in the config's database, ids 1 and 2" \
+    'assert sorted(m["id"] for m in d) == [1, 2], d'
+PODIUM_DB= expect "init of a second database on the same spool" 0 \
+    --config two.ini init
+PODIUM_DB= expect "its first test message, id 1 again" 0 \
+    mail test --config two.ini carla@example.org
+if [ "$(ls spool | wc -l)" -eq 3 ]; then
+	ok "three messages, three spool files"
+else
+	not_ok "three messages, three spool files" "$(ls spool)"
+fi
+if grep -qs anna@example.org spool/000001-test.eml &&
+    grep -qs carla@example.org spool/000001-test-2.eml; then
+	ok "the second id 1 did not overwrite the first"
+else
+	not_ok "the second id 1 did not overwrite the first" "$(ls spool)"
+fi
+cd "$tmp" || exit 1
+
 printf '[http]\nlisten = 127.0.0.1:1\nbogus = 1\n' >"$tmp/bad.ini"
 expect "a bad --config exits 64" 64 --config "$tmp/bad.ini" event list
 has "a bad --config names the key and line" "$ERR" "bad.ini:3"
