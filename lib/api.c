@@ -80,6 +80,7 @@ static const struct route routes[] = {
 	{ "GET", "people/*/export", pd_api_person_export, BODY_NONE },
 	{ "DELETE", "attendances/*", pd_api_attendance_delete, BODY_NONE },
 	{ "GET", "groups", pd_api_groups_list, BODY_NONE },
+	{ "PATCH", "groups/*", pd_api_group_patch, BODY_REQ },
 	{ "GET", "topics", pd_api_topics_list, BODY_NONE },
 	{ "GET", "outbox", pd_api_outbox_list, BODY_NONE },
 	{ "POST", "outbox/*/retry", pd_api_outbox_retry, BODY_OPT },

@@ -42,7 +42,8 @@
 	{ "description", PD_API_STR | PD_API_NULL }, \
 	{ "status", PD_API_STR }, \
 	{ "rrule", PD_API_STR | PD_API_NULL }, \
-	{ "url", PD_API_STR | PD_API_NULL }
+	{ "url", PD_API_STR | PD_API_NULL }, \
+	{ "public_attendance", PD_API_BOOL }
 
 static const struct pd_api_field create_fields[] = {
 	EVENT_FIELDS,
@@ -60,7 +61,7 @@ static const struct pd_api_field patch_fields[] = {
 	{ "created", PD_API_RO }, { "updated", PD_API_RO },
 	{ "group_name", PD_API_RO }, { "organizer", PD_API_RO },
 	{ "agenda", PD_API_RO }, { "talks", PD_API_RO },
-	{ "attendances", PD_API_RO },
+	{ "attendances", PD_API_RO }, { "group_public_attendance", PD_API_RO },
 };
 
 static const struct pd_api_field move_fields[] = {
@@ -357,6 +358,8 @@ apply(struct pd_api_ctx *c, struct pd_event *ev, const struct before *b)
 
 	if ((v = pd_api_get(c, "all_day")) != NULL)
 		ev->all_day = json_is_true(v);
+	if ((v = pd_api_get(c, "public_attendance")) != NULL)
+		ev->public_attendance = json_is_true(v);
 	if ((rc = pd_api_set_str(c, "title", &ev->title, 0)) != PD_OK ||
 	    (rc = pd_api_set_str(c, "description", &ev->description,
 	    1)) != PD_OK ||

@@ -133,6 +133,7 @@ int pd_api_person_show(struct pd_api_ctx *c);
 int pd_api_person_patch(struct pd_api_ctx *c);
 int pd_api_person_delete(struct pd_api_ctx *c);
 int pd_api_groups_list(struct pd_api_ctx *c);
+int pd_api_group_patch(struct pd_api_ctx *c);
 int pd_api_topics_list(struct pd_api_ctx *c);
 int pd_api_person_feed_new(struct pd_api_ctx *c);
 int pd_api_person_feed_revoke(struct pd_api_ctx *c);

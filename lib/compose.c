@@ -113,6 +113,7 @@ itip_part(const struct pd_mail *m, const char *method, struct pd_error *err)
 {
 	struct pd_render_opts ro;
 	struct pd_calendar cal;
+	struct pd_event one;
 	char *out = NULL;
 	size_t len;
 
@@ -123,7 +124,18 @@ itip_part(const struct pd_mail *m, const char *method, struct pd_error *err)
 	ro.method = method;
 	ro.imip = 1;
 	ro.imip_person_id = m->to->id;
-	cal.events = (struct pd_event *)(uintptr_t)m->ev;
+	/*
+	 * The part names no other participant, so it is built from the
+	 * addressee's own attendance alone: its cost is the message's, not
+	 * the event's (an event may have thousands of attendees).  A shallow
+	 * copy: the strings and the talks stay the planner's.
+	 */
+	one = *m->ev;
+	if (m->att != NULL) {
+		one.attendances = (struct pd_attendance *)(uintptr_t)m->att;
+		one.nattendances = 1;
+	}
+	cal.events = &one;
 	cal.nevents = 1;
 	if (pd_ical_render(&cal, &ro, &out, &len, err) != PD_OK)
 		return NULL;

@@ -667,27 +667,23 @@ out:
 	return rc;
 }
 
+/*
+ * The group named by p's X-PODIUM-GROUP parameter, added to the calendar
+ * when new; what names the property that carries it.
+ */
 static int
-read_member(struct pctx *c, icalproperty *p, uint32_t line)
+group_of(struct pctx *c, icalproperty *p, const char *what, uint32_t line,
+    struct pd_group **out)
 {
 	struct pd_calendar *cal = c->cal;
-	struct pd_group *g = NULL;
-	struct pd_member *m;
-	char *gname = NULL, *role = NULL;
-	enum pd_group_role r = PD_GROUP_MEMBER;
+	struct pd_group *g = NULL, *ng;
+	char *gname;
 	size_t i;
 	int rc = PD_OK;
 
 	gname = param_dup(p, "X-PODIUM-GROUP");
-	role = param_dup(p, "X-PODIUM-ROLE");
 	if (gname == NULL || *gname == '\0') {
-		rc = fail(c, PD_EINVAL, line,
-		    "X-PODIUM-MEMBER: no X-PODIUM-GROUP");
-		goto out;
-	}
-	if (role != NULL && pd_group_role_parse(role, &r) != PD_OK) {
-		rc = fail(c, PD_EINVAL, line,
-		    "X-PODIUM-MEMBER: unknown X-PODIUM-ROLE '%s'", role);
+		rc = fail(c, PD_EINVAL, line, "%s: no X-PODIUM-GROUP", what);
 		goto out;
 	}
 	/* Few groups: a linear search is fine. */
@@ -695,10 +691,8 @@ read_member(struct pctx *c, icalproperty *p, uint32_t line)
 		if (strcmp(cal->groups[i].name, gname) == 0)
 			g = &cal->groups[i];
 	if (g == NULL) {
-		struct pd_group *ng = realloc(cal->groups,
-		    (cal->ngroups + 1) * sizeof(*ng));
-
-		if (ng == NULL) {
+		if ((ng = realloc(cal->groups, (cal->ngroups + 1) *
+		    sizeof(*ng))) == NULL) {
 			rc = PD_ENOMEM;
 			goto out;
 		}
@@ -712,6 +706,47 @@ read_member(struct pctx *c, icalproperty *p, uint32_t line)
 			goto out;
 		}
 	}
+	*out = g;
+out:
+	free(gname);
+	return rc;
+}
+
+/* X-PODIUM-GROUP-ATTENDANCE;X-PODIUM-GROUP=…:PUBLIC */
+static int
+read_group_attendance(struct pctx *c, icalproperty *p, uint32_t line)
+{
+	struct pd_group *g;
+	const char *v = xvalue(p);
+	int rc;
+
+	if (v == NULL || strcasecmp(v, "PUBLIC") != 0)
+		return fail(c, PD_EINVAL, line, "X-PODIUM-GROUP-ATTENDANCE: "
+		    "'%s' is not PUBLIC", v != NULL ? v : "");
+	if ((rc = group_of(c, p, "X-PODIUM-GROUP-ATTENDANCE", line,
+	    &g)) != PD_OK)
+		return rc;
+	g->public_attendance = 1;
+	return PD_OK;
+}
+
+static int
+read_member(struct pctx *c, icalproperty *p, uint32_t line)
+{
+	struct pd_group *g = NULL;
+	struct pd_member *m;
+	char *role = NULL;
+	enum pd_group_role r = PD_GROUP_MEMBER;
+	int rc = PD_OK;
+
+	role = param_dup(p, "X-PODIUM-ROLE");
+	if (role != NULL && pd_group_role_parse(role, &r) != PD_OK) {
+		rc = fail(c, PD_EINVAL, line,
+		    "X-PODIUM-MEMBER: unknown X-PODIUM-ROLE '%s'", role);
+		goto out;
+	}
+	if ((rc = group_of(c, p, "X-PODIUM-MEMBER", line, &g)) != PD_OK)
+		goto out;
 	m = realloc(g->members, (g->nmembers + 1) * sizeof(*m));
 	if (m == NULL) {
 		rc = PD_ENOMEM;
@@ -725,7 +760,6 @@ read_member(struct pctx *c, icalproperty *p, uint32_t line)
 		goto out;
 	g->nmembers++;
 out:
-	free(gname);
 	free(role);
 	return rc;
 }
@@ -1469,6 +1503,9 @@ read_event(struct pctx *c, icalcomponent *ve, size_t k, struct pd_event *ev)
 				if (dup_to(&ev->group_name, v) != PD_OK ||
 				    (ev->group_slug = pd_slug(v)) == NULL)
 					return PD_ENOMEM;
+			} else if (xname_is(p, "X-PODIUM-ATTENDANCE")) {
+				ev->public_attendance = v != NULL &&
+				    strcasecmp(v, "PUBLIC") == 0;
 			} else if (xname_is(p, "X-PODIUM-AGENDA")) {
 				podium_text = 1;
 				if ((rc = read_agenda(c, ev, p, k)) != PD_OK)
@@ -1552,6 +1589,9 @@ convert(struct pctx *c, icalcomponent *root)
 		if (xname_is(p, "X-PODIUM-MEMBER"))
 			rc = read_member(c, p,
 			    line_of(c, SIZE_MAX, "X-PODIUM-MEMBER"));
+		else if (xname_is(p, "X-PODIUM-GROUP-ATTENDANCE"))
+			rc = read_group_attendance(c, p, line_of(c, SIZE_MAX,
+			    "X-PODIUM-GROUP-ATTENDANCE"));
 	/* Zones and talk VEVENTs first: events refer to both. */
 	for (sub = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT);
 	    sub != NULL && rc == PD_OK;

@@ -133,18 +133,53 @@ cal_address(struct rctx *c, const struct pd_person *p)
 	return cal_address_ex(c, p, 0);
 }
 
-/* In iMIP, only the addressee is an ATTENDEE, with RSVP=TRUE. */
+/*
+ * Who is shown where (GDPR Art. 25: data protection by default).  The
+ * person directory (X-PODIUM-PERSON, X-PODIUM-MEMBER) serves the round
+ * trip and travels only in the organizers' full export.  Everywhere else
+ * a person is named only by the ATTENDEE or ORGANIZER line of an event
+ * they are part of, and only as far as the reader needs:
+ *
+ * - the full export: everyone;
+ * - iMIP: the ORGANIZER, the addressee and the talks' speakers (a public
+ *   role), not the other participants;
+ * - public and personal feeds: speakers and chairs always, the feed's
+ *   owner in their own feed, other participants only where the event or
+ *   its group made its attendance public.
+ */
 static int
-imip_skip(const struct rctx *c, const struct pd_person *p)
+directory(const struct rctx *c)
 {
-	return c->opts->imip && (p->id == 0 ||
-	    p->id != c->opts->imip_person_id);
+	return c->opts->privacy == PD_PRIVACY_FULL && !c->opts->imip;
+}
+
+/* The iMIP addressee: the one ATTENDEE with RSVP=TRUE. */
+static int
+addressee(const struct rctx *c, const struct pd_person *p)
+{
+	return c->opts->imip && p->id != 0 && p->id == c->opts->imip_person_id;
+}
+
+/* Whether this rendering names the person of attendance a of ev. */
+static int
+named(const struct rctx *c, const struct pd_event *ev,
+    const struct pd_attendance *a)
+{
+	if (c->opts->imip)
+		return addressee(c, &a->person);
+	if (c->opts->privacy == PD_PRIVACY_FULL ||
+	    a->role == PD_ROLE_CHAIR || a->role == PD_ROLE_SPEAKER ||
+	    ev->public_attendance || ev->group_public_attendance)
+		return 1;
+	return c->opts->privacy == PD_PRIVACY_PERSON && a->person.id != 0 &&
+	    a->person.id == c->opts->privacy_person_id;
 }
 
 static void
-imip_rsvp(const struct rctx *c, icalproperty *prop)
+imip_rsvp(const struct rctx *c, const struct pd_person *p,
+    icalproperty *prop)
 {
-	if (c->opts->imip)
+	if (addressee(c, p))
 		icalproperty_add_parameter(prop,
 		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
 }
@@ -866,7 +901,10 @@ out:
 	return rc;
 }
 
-/* X-PODIUM-MEMBER lines, one per member, groups in the order given. */
+/*
+ * X-PODIUM-MEMBER lines, one per member, groups in the order given; then
+ * X-PODIUM-GROUP-ATTENDANCE for each group whose attendance is public.
+ */
 static int
 emit_members(struct rctx *c, const struct pd_calendar *cal)
 {
@@ -897,6 +935,19 @@ emit_members(struct rctx *c, const struct pd_calendar *cal)
 				rc = add_xparam(prop, &c->tmp, "X-PODIUM-ROLE",
 				    pd_group_role_name(m->role));
 		}
+	}
+	/* The groups whose organizers made their attendance public. */
+	for (i = 0; i < cal->ngroups && rc == PD_OK; i++) {
+		if (!cal->groups[i].public_attendance)
+			continue;
+		if ((prop = new_xprop("X-PODIUM-GROUP-ATTENDANCE", "PUBLIC")) ==
+		    NULL) {
+			rc = PD_ENOMEM;
+			break;
+		}
+		icalcomponent_add_property(holder, prop);
+		rc = add_xparam(prop, &c->tmp, "X-PODIUM-GROUP",
+		    cal->groups[i].name != NULL ? cal->groups[i].name : "");
 	}
 	if (rc == PD_OK && icalcomponent_count_properties(holder,
 	    ICAL_ANY_PROPERTY) > 0)
@@ -1054,7 +1105,7 @@ add_speaker(struct rctx *c, icalcomponent *comp, const struct pd_talk *t)
 	char *sentby = NULL;
 	int rc = PD_ENOMEM;
 
-	if (!has_person(&t->speaker) || imip_skip(c, &t->speaker))
+	if (!has_person(&t->speaker))
 		return PD_OK;
 	if (has_person(&t->via)) {
 		if ((addr = cal_address(c, &t->via)) == NULL ||
@@ -1071,7 +1122,7 @@ add_speaker(struct rctx *c, icalcomponent *comp, const struct pd_talk *t)
 	    icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
 	icalproperty_add_parameter(prop,
 	    icalparameter_new_partstat(talk_partstat(t->status)));
-	imip_rsvp(c, prop);
+	imip_rsvp(c, &t->speaker, prop);
 	if ((rc = add_cn(prop, &c->tmp, t->speaker.name)) != PD_OK)
 		goto out;
 	if (sentby != NULL)
@@ -1116,8 +1167,6 @@ add_attendance(struct rctx *c, icalcomponent *comp,
 	const char *addr, *uri;
 	int rc;
 
-	if (imip_skip(c, &a->person))
-		return PD_OK;
 	if ((addr = cal_address(c, &a->person)) == NULL ||
 	    (prop = icalproperty_new_attendee(addr)) == NULL)
 		return PD_ENOMEM;
@@ -1128,7 +1177,7 @@ add_attendance(struct rctx *c, icalcomponent *comp,
 	    att_role(a->role)));
 	icalproperty_add_parameter(prop, icalparameter_new_partstat(
 	    att_partstat(a->status)));
-	imip_rsvp(c, prop);
+	imip_rsvp(c, &a->person, prop);
 	if (a->status == PD_PART_DELEGATED && a->delegate != NULL &&
 	    *a->delegate != '\0') {
 		if ((uri = delegate_uri(&c->tmp, a->delegate)) == NULL)
@@ -1278,7 +1327,7 @@ line_attendance(struct rctx *c, const struct pd_attendance *a, int *done)
 	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
 	put_enum(b, "ROLE", att_role(a->role));
 	put_enum(b, "PARTSTAT", att_partstat(a->status));
-	if (c->opts->imip)
+	if (addressee(c, &a->person))
 		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
 	if (delegated) {
 		if ((v = delegate_uri(&c->tmp, a->delegate)) == NULL)
@@ -1320,7 +1369,7 @@ line_speaker(struct rctx *c, const struct pd_talk *t, int *done)
 	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
 	put_enum(b, "ROLE", ICAL_ROLE_REQPARTICIPANT);
 	put_enum(b, "PARTSTAT", talk_partstat(t->status));
-	if (c->opts->imip)
+	if (addressee(c, &t->speaker))
 		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
 	if (t->speaker.name != NULL && *t->speaker.name != '\0') {
 		if ((v = param_text(&c->tmp, t->speaker.name)) == NULL)
@@ -1351,8 +1400,6 @@ put_attendance(struct rctx *c, const struct pd_attendance *a)
 	icalcomponent *holder;
 	int done, rc;
 
-	if (imip_skip(c, &a->person))
-		return PD_OK;
 	if ((rc = line_attendance(c, a, &done)) != PD_OK || done)
 		return rc;
 	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
@@ -1370,7 +1417,7 @@ put_speaker(struct rctx *c, const struct pd_talk *t)
 	icalcomponent *holder;
 	int done, rc;
 
-	if (!has_person(&t->speaker) || imip_skip(c, &t->speaker))
+	if (!has_person(&t->speaker))
 		return PD_OK;
 	if ((rc = line_speaker(c, t, &done)) != PD_OK || done)
 		return rc;
@@ -1564,7 +1611,7 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 	icalproperty *p;
 	const char *addr, *desc;
 	size_t i;
-	int rc = PD_ENOMEM;
+	int rc = PD_ENOMEM, self_attends;
 
 	if (ev->uid == NULL || *ev->uid == '\0' || !single_line(ev->uid))
 		return pd_error_set(c->err, PD_EINVAL, "uid",
@@ -1629,6 +1676,9 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 			goto out;
 	if (add_xprop(ve, "X-PODIUM-GROUP", ev->group_name) != PD_OK)
 		goto out;
+	if (directory(c) && ev->public_attendance &&
+	    add_xprop(ve, "X-PODIUM-ATTENDANCE", "PUBLIC") != PD_OK)
+		goto out;
 	if (ev->rrule != NULL && *ev->rrule != '\0') {
 		struct icalrecurrencetype r =
 		    icalrecurrencetype_from_string(ev->rrule);
@@ -1662,12 +1712,14 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 	if ((rc = emit_comp(c, ve, EMIT_NO_END)) != PD_OK)
 		goto out;
 	for (i = 0; i < ev->nattendances; i++)
-		if ((rc = put_attendance(c, &ev->attendances[i])) != PD_OK)
+		if (named(c, ev, &ev->attendances[i]) &&
+		    (rc = put_attendance(c, &ev->attendances[i])) != PD_OK)
 			goto out;
+	/* An addressee who also attends is an ATTENDEE once. */
+	self_attends = c->opts->imip && attends(ev, c->opts->imip_person_id);
 	for (i = 0; i < ev->ntalks; i++) {
-		/* An addressee who also attends is an ATTENDEE once. */
-		if (c->opts->imip && attends(ev, c->opts->imip_person_id))
-			break;
+		if (self_attends && addressee(c, &ev->talks[i].speaker))
+			continue;
 		if ((rc = put_speaker(c, &ev->talks[i])) != PD_OK)
 			goto out;
 	}
@@ -1772,8 +1824,8 @@ pd_ical_render(const struct pd_calendar *cal,
 	pd_buf_init(&c.addr, 0);
 	pd_buf_init(&c.line, 0);
 	if ((rc = emit_head(&c, cal)) != PD_OK ||
-	    (rc = emit_people(&c, cal)) != PD_OK ||
-	    (rc = emit_members(&c, cal)) != PD_OK ||
+	    (directory(&c) && ((rc = emit_people(&c, cal)) != PD_OK ||
+	    (rc = emit_members(&c, cal)) != PD_OK)) ||
 	    (rc = emit_zones(&c, cal)) != PD_OK)
 		goto out;
 	for (i = 0; i < cal->nevents; i++)

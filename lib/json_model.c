@@ -167,6 +167,13 @@ pd_json_event(const struct pd_event *ev, int parts)
 	    "links", str_array(ev->links, ev->nlinks),
 	    "created", (json_int_t)ev->created,
 	    "updated", (json_int_t)ev->updated);
+	if (o != NULL && (json_object_set_new(o, "public_attendance",
+	    json_boolean(ev->public_attendance)) != 0 ||
+	    json_object_set_new(o, "group_public_attendance",
+	    json_boolean(ev->group_public_attendance)) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o == NULL || !parts)
 		return o;
 	if (set_parts(o, "agenda", ev->nagenda, agenda_at, ev) != 0 ||
@@ -216,6 +223,11 @@ pd_json_group(const struct pd_group *g, const char *base)
 	    "name", g->name,
 	    "feed", feed_url(base, "group", g->slug),
 	    "members", members);
+	if (o != NULL && json_object_set_new(o, "public_attendance",
+	    json_boolean(g->public_attendance)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 

@@ -38,10 +38,59 @@ struct planner {
 	const struct pd_sent **sorted;	/* in->sent by key */
 	struct pd_mail *out;
 	size_t n, cap;
-	size_t event_first;		/* first mail of the current event */
+	/*
+	 * The keys planned in this pass, as an open-addressing hash of
+	 * indexes into out (plus one; 0 is empty).  Keys name their event
+	 * (or its talk), so this finds exactly the duplicates within one
+	 * event, at a cost per mail that does not grow with the event.
+	 */
+	size_t *seen;
+	size_t seen_cap;
 	struct pd_buf key;
 	int err;
 };
+
+static uint64_t
+hash_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of key in seen: where it is, or the empty one to take. */
+static size_t
+seen_slot(const struct planner *p, const char *k)
+{
+	size_t j = hash_key(k) & (p->seen_cap - 1);
+
+	while (p->seen[j] != 0 && strcmp(p->out[p->seen[j] - 1].key, k) != 0)
+		j = (j + 1) & (p->seen_cap - 1);
+	return j;
+}
+
+/* Room for one more key (load at most one half). */
+static int
+seen_grow(struct planner *p)
+{
+	size_t *old = p->seen, oldcap = p->seen_cap, i;
+
+	if ((p->n + 1) * 2 <= p->seen_cap)
+		return PD_OK;
+	p->seen_cap = oldcap != 0 ? oldcap * 2 : 64;
+	if ((p->seen = calloc(p->seen_cap, sizeof(*p->seen))) == NULL) {
+		p->seen = old;
+		p->seen_cap = oldcap;
+		return PD_ENOMEM;
+	}
+	for (i = 0; i < oldcap; i++)
+		if (old[i] != 0)
+			p->seen[seen_slot(p, p->out[old[i] - 1].key)] = old[i];
+	free(old);
+	return PD_OK;
+}
 
 static int
 cmp_sent(const void *a, const void *b)
@@ -104,14 +153,18 @@ add(struct planner *p, enum pd_mail_kind kind, const struct pd_event *ev,
     const struct pd_person *to)
 {
 	struct pd_mail *m;
-	size_t i;
+	size_t slot;
 
 	if (p->err != PD_OK || p->key.data == NULL || !has_address(to) ||
 	    sent(p, p->key.data) != NULL)
 		return NULL;
-	for (i = p->event_first; i < p->n; i++)
-		if (strcmp(p->out[i].key, p->key.data) == 0)
-			return NULL;
+	if (seen_grow(p) != PD_OK) {
+		p->err = PD_ENOMEM;
+		return NULL;
+	}
+	slot = seen_slot(p, p->key.data);
+	if (p->seen[slot] != 0)
+		return NULL;
 	if (p->n == p->cap) {
 		size_t cap = p->cap != 0 ? p->cap * 2 : 16;
 
@@ -134,6 +187,7 @@ add(struct planner *p, enum pd_mail_kind kind, const struct pd_event *ev,
 	m->sequence = ev->sequence;
 	m->occurrence = ev->start_utc;
 	p->n++;
+	p->seen[slot] = p->n;
 	return m;
 }
 
@@ -224,9 +278,11 @@ plan_talks(struct planner *p, const struct pd_event *ev)
 /* An invitation, update or cancellation for one person of the event. */
 static void
 plan_itip(struct planner *p, const struct pd_event *ev,
-    const struct pd_person *who, int invitable)
+    const struct pd_attendance *att, const struct pd_person *who,
+    int invitable)
 {
 	const struct pd_sent *inv;
+	struct pd_mail *m = NULL;
 	char *ikey;
 
 	if (!has_address(who) || key(p, "invitation/%s/%lld", ev->uid,
@@ -240,18 +296,20 @@ plan_itip(struct planner *p, const struct pd_event *ev,
 	if (ev->status == PD_EVENT_CANCELLED) {
 		if (inv != NULL && key(p, "cancellation/%s/%lld", ev->uid,
 		    (long long)who->id) != NULL)
-			add(p, PD_MAIL_CANCELLATION, ev, who);
+			m = add(p, PD_MAIL_CANCELLATION, ev, who);
 	} else if (inv == NULL) {
 		if (invitable && !over(ev, p->in->now)) {
 			key(p, "%s", ikey);
-			add(p, PD_MAIL_INVITATION, ev, who);
+			m = add(p, PD_MAIL_INVITATION, ev, who);
 		}
 	} else if (invitable && inv->sequence < ev->sequence &&
 	    !over(ev, p->in->now)) {
 		if (key(p, "update/%s/%lld/%d", ev->uid, (long long)who->id,
 		    ev->sequence) != NULL)
-			add(p, PD_MAIL_UPDATE, ev, who);
+			m = add(p, PD_MAIL_UPDATE, ev, who);
 	}
+	if (m != NULL)
+		m->att = att;
 	free(ikey);
 }
 
@@ -277,11 +335,10 @@ plan_reminders(struct planner *p, const struct pd_event *ev)
 				continue;
 			for (j = 0; j < ev->nattendances + ev->ntalks; j++) {
 				const struct pd_person *who;
+				const struct pd_attendance *a = NULL;
 
 				if (j < ev->nattendances) {
-					const struct pd_attendance *a =
-					    &ev->attendances[j];
-
+					a = &ev->attendances[j];
 					if (a->status != PD_PART_ACCEPTED &&
 					    a->status != PD_PART_NEEDS_ACTION)
 						continue;
@@ -303,6 +360,7 @@ plan_reminders(struct planner *p, const struct pd_event *ev)
 				    who)) != NULL) {
 					m->occurrence = starts[o];
 					m->offset = in->offsets[i];
+					m->att = a;
 				}
 			}
 		}
@@ -328,21 +386,22 @@ pd_plan(const struct pd_plan_input *in, struct pd_mail **out, size_t *n)
 	for (i = 0; i < in->nevents && p.err == PD_OK; i++) {
 		const struct pd_event *ev = &in->events[i];
 
-		p.event_first = p.n;
 		plan_talks(&p, ev);
 		for (j = 0; j < ev->nattendances; j++) {
 			const struct pd_attendance *a = &ev->attendances[j];
 
-			plan_itip(&p, ev, &a->person,
+			plan_itip(&p, ev, a, &a->person,
 			    a->status != PD_PART_DECLINED &&
 			    a->status != PD_PART_DELEGATED);
 		}
 		for (j = 0; j < ev->ntalks; j++)
 			if (ev->talks[j].status == PD_TALK_CONFIRMED)
-				plan_itip(&p, ev, &ev->talks[j].speaker, 1);
+				plan_itip(&p, ev, NULL,
+				    &ev->talks[j].speaker, 1);
 		plan_reminders(&p, ev);
 	}
 	free(p.sorted);
+	free(p.seen);
 	pd_buf_free(&p.key);
 	if (p.err != PD_OK) {
 		pd_plan_free(p.out, p.n);

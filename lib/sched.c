@@ -27,6 +27,18 @@
 
 #define GIVE_UP (48 * 3600)	/* transient failures older than this: dead */
 #define RETENTION_EVERY 3600	/* seconds between two retention runs */
+/*
+ * Planned mail is composed and stored this many messages at a time: one
+ * transaction (one fsync) per batch, and memory for one batch of
+ * composed messages, however many a pass plans.
+ */
+#define PLAN_BATCH 256
+/*
+ * On a stop the message in flight gets this long (seconds) before its
+ * transfer is abandoned; it stays pending and goes out after the restart
+ * (the crash guarantee already allows one duplicate).
+ */
+#define STOP_GRACE 5
 
 struct pd_sched {
 	struct pd_store *st;
@@ -36,6 +48,7 @@ struct pd_sched {
 	const char *password;
 	struct pd_smtp *smtp;		/* made on first use, then reused */
 	int64_t retained_at;		/* last retention run; 0: none yet */
+	const volatile sig_atomic_t *stop;	/* of the current delivery */
 };
 
 int
@@ -214,30 +227,34 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 		goto out;
 	if (nmail == 0)
 		goto done;
-	if ((rows = calloc(nmail, sizeof(*rows))) == NULL) {
+	if ((rows = calloc(PLAN_BATCH, sizeof(*rows))) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
 	}
-	/* Composition needs no lock: it works on the copies loaded above. */
 	for (i = 0; i < nmail; i++) {
+		/* Composition needs no lock: it works on the copies above. */
 		if ((rc = to_row(s, &mails[i], now, &rows[nrows], err)) != PD_OK)
 			goto out;
-		nrows++;
+		if (++nrows < PLAN_BATCH && i + 1 < nmail)
+			continue;
+		pthread_mutex_lock(s->lock);
+		pd_store_set_now(s->st, now);
+		rc = pd_store_outbox_add_since(s->st, rows, nrows, erased,
+		    &added);
+		if (rc != PD_OK && rc != PD_EEXIST)
+			copy_err(err, s->st);
+		pthread_mutex_unlock(s->lock);
+		while (nrows > 0)
+			pd_outbox_msg_clear(&rows[--nrows]);
+		if (rc == PD_EEXIST) {
+			rc = PD_OK;	/* the marks stay: the next pass plans anew */
+			goto out;
+		}
+		if (rc != PD_OK)
+			goto out;
+		if (stats != NULL)
+			stats->planned += added;
 	}
-	pthread_mutex_lock(s->lock);
-	pd_store_set_now(s->st, now);
-	rc = pd_store_outbox_add_since(s->st, rows, nrows, erased, &added);
-	if (rc != PD_OK && rc != PD_EEXIST)
-		copy_err(err, s->st);
-	pthread_mutex_unlock(s->lock);
-	if (rc == PD_EEXIST) {
-		rc = PD_OK;	/* the marks stay: the next pass plans anew */
-		goto out;
-	}
-	if (rc != PD_OK)
-		goto out;
-	if (stats != NULL)
-		stats->planned += added;
 done:
 	/* Only now that the mail is stored may the changes count as seen. */
 	pthread_mutex_lock(s->lock);
@@ -257,7 +274,16 @@ out:
 	return rc;
 }
 
-/* Spool mode: the message as SPOOL/ID-KIND.eml, written atomically. */
+/*
+ * Spool mode: the message as SPOOL/ID-KIND.eml, written atomically and
+ * never over an existing file: two databases (or a restored one) can
+ * hand out the same id, and a spooled message is mail already "sent".
+ * The bytes go to a temporary file of this process first, which is then
+ * linked to the first free name (ID-KIND.eml, ID-KIND-2.eml, ...):
+ * link() fails rather than replace, where rename() would replace.
+ */
+#define SPOOL_NAMES 1000
+
 static enum pd_smtp_result
 spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 {
@@ -265,13 +291,12 @@ spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 	enum pd_smtp_result res = PD_SMTP_TRANSIENT;
 	size_t off = 0;
 	ssize_t n;
-	int fd = -1;
+	int fd = -1, i;
 
 	mkdir(s->cfg->spool_dir, 0750);
-	pd_buf_addf(&path, "%s/%06lld-%s.eml", s->cfg->spool_dir,
-	    (long long)m->id, m->kind);
-	pd_buf_addf(&tmp, "%s.tmp", path.data != NULL ? path.data : "");
-	if (pd_buf_failed(&path) || pd_buf_failed(&tmp))
+	pd_buf_addf(&tmp, "%s/.%06lld-%s.%ld.tmp", s->cfg->spool_dir,
+	    (long long)m->id, m->kind, (long)getpid());
+	if (pd_buf_failed(&tmp))
 		goto out;
 	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0640)) < 0)
@@ -288,8 +313,25 @@ spool(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg)
 		goto fail;
 	close(fd);
 	fd = -1;
-	if (rename(tmp.data, path.data) != 0)
+	for (i = 1; i <= SPOOL_NAMES; i++) {
+		pd_buf_reset(&path);
+		if (i == 1)
+			pd_buf_addf(&path, "%s/%06lld-%s.eml",
+			    s->cfg->spool_dir, (long long)m->id, m->kind);
+		else
+			pd_buf_addf(&path, "%s/%06lld-%s-%d.eml",
+			    s->cfg->spool_dir, (long long)m->id, m->kind, i);
+		if (pd_buf_failed(&path))
+			goto out;
+		if (link(tmp.data, path.data) == 0)
+			break;
+		if (errno != EEXIST)
+			goto fail;
+	}
+	if (i > SPOOL_NAMES) {
+		errno = EEXIST;
 		goto fail;
+	}
 	res = PD_SMTP_SENT;
 	goto out;
 fail:
@@ -297,10 +339,10 @@ fail:
 	    s->cfg->spool_dir, strerror(errno)) < 0)
 		*errmsg = NULL;
 out:
-	if (fd >= 0) {
+	if (fd >= 0)
 		close(fd);
+	if (tmp.data != NULL)
 		unlink(tmp.data);
-	}
 	pd_buf_free(&path);
 	pd_buf_free(&tmp);
 	return res;
@@ -336,6 +378,7 @@ send_one(struct pd_sched *s, const struct pd_outbox_msg *m, char **errmsg,
 			return PD_SMTP_TRANSIENT;
 		}
 	}
+	pd_smtp_set_stop(s->smtp, s->stop, STOP_GRACE);
 	if ((list = strdup(m->rcpt)) == NULL)
 		return PD_SMTP_TRANSIENT;
 	for (tok = strtok_r(list, ", ", &save); tok != NULL && n < 16;
@@ -432,6 +475,7 @@ pd_sched_deliver(struct pd_sched *s, int64_t now,
 	size_t round;
 	int rc = PD_OK;
 
+	s->stop = stop;
 	/* Bounded: a pass never runs longer than the outbox is deep. */
 	for (round = 0; round < 1000000; round++) {
 		if (stop != NULL && *stop)
@@ -447,6 +491,7 @@ pd_sched_deliver(struct pd_sched *s, int64_t now,
 		if (rc != PD_OK)
 			break;
 	}
+	s->stop = NULL;
 	return rc;
 }
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -65,6 +66,10 @@ struct pd_smtp {
 	int refused_later;	/* one refusal was a 4xx: worth a retry */
 	struct pd_buf refused;
 	char errbuf[CURL_ERROR_SIZE];
+	/* pd_smtp_set_stop(): the flag, the grace, when it was first seen. */
+	const volatile sig_atomic_t *stop;
+	long grace;
+	time_t stop_seen;	/* monotonic seconds; 0: not yet */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -280,6 +285,43 @@ pd_smtp_new(const struct pd_smtp_opts *opts, struct pd_smtp **out)
 out:
 	pd_smtp_free(s);
 	return rc;
+}
+
+/*
+ * libcurl's progress callback, called about once a second even while the
+ * server is silent: the one place a stalled transfer can be ended before
+ * its timeout.  Nonzero aborts it (CURLE_ABORTED_BY_CALLBACK).
+ */
+static int
+xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct pd_smtp *s = arg;
+	struct timespec ts;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (s->stop == NULL || !*s->stop)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (s->stop_seen == 0)
+		s->stop_seen = ts.tv_sec > 0 ? ts.tv_sec : 1;
+	return ts.tv_sec - s->stop_seen >= s->grace;
+}
+
+void
+pd_smtp_set_stop(struct pd_smtp *s, const volatile sig_atomic_t *stop,
+    long grace)
+{
+	s->stop = stop;
+	s->grace = grace > 0 ? grace : 0;
+	s->stop_seen = 0;
+	if (curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION,
+	    stop != NULL ? xferinfo_cb : NULL) == CURLE_OK)
+		curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(s->curl, CURLOPT_NOPROGRESS, stop != NULL ? 0L : 1L);
 }
 
 void
@@ -585,7 +627,9 @@ pd_smtp_send(struct pd_smtp *s, const char *from,
 		res = s->refused_later ? PD_SMTP_TRANSIENT : PD_SMTP_PERMANENT;
 	if (res != PD_SMTP_SENT) {
 		drop_connection(s);
-		why = what(cc, code);
+		why = cc == CURLE_ABORTED_BY_CALLBACK ? "abandoned: podiumd "
+		    "was stopping and the SMTP server did not answer in time" :
+		    what(cc, code);
 	}
 out:
 	/* The list dies here; the handle must not keep pointing at it. */

@@ -410,6 +410,18 @@ static const char MIGRATION_CALENDAR_REPLIES[] =
     "  last_uid INTEGER NOT NULL"
     ") WITHOUT ROWID;";
 
+/*
+ * Migration 7: who attends an event is not published unless its organizer says so,
+ * for the event or for its whole group (GDPR Art. 25(2): not accessible
+ * to an indefinite number of people by default).  Speakers and chairs
+ * are public roles and do not depend on it.
+ */
+static const char MIGRATION_PUBLIC_ATTENDANCE[] =
+    "ALTER TABLE event ADD COLUMN public_attendance INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (public_attendance IN (0, 1));"
+    "ALTER TABLE grp ADD COLUMN public_attendance INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (public_attendance IN (0, 1));";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
@@ -418,6 +430,7 @@ static const char *const migrations[] = {
 	MIGRATION_ISSUE8_NUDGES_LINKS_REFUSED,
 	MIGRATION_ERASURE,
 	MIGRATION_CALENDAR_REPLIES,
+	MIGRATION_PUBLIC_ATTENDANCE,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -34,7 +34,8 @@
 	"e.id, e.uid, e.title, e.description, e.location, e.url, e.tzid, " \
 	"e.all_day, e.start, e.\"end\", e.start_utc, e.end_utc, e.status, " \
 	"e.sequence, e.rrule, g.slug, g.name, e.created, e.updated, " \
-	PD_ST_PERSON_COLS("op", "oo") ", e.series_end_utc"
+	PD_ST_PERSON_COLS("op", "oo") ", e.series_end_utc, " \
+	"e.public_attendance, coalesce(g.public_attendance, 0)"
 #define EVENT_FROM \
 	" FROM event e LEFT JOIN grp g ON g.id = e.group_id" \
 	" LEFT JOIN person op ON op.id = e.organizer_id" \
@@ -412,15 +413,16 @@ write_row(struct pd_store *st, const struct pd_event *ev, int64_t event_id,
 	    "INSERT INTO event (uid, title, description, location, url, "
 	    "tzid, all_day, start, \"end\", start_utc, end_utc, "
 	    "series_end_utc, status, sequence, rrule, group_id, "
-	    "organizer_id, created, updated) VALUES (?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-	    "?20)" :
+	    "organizer_id, created, updated, public_attendance) VALUES (?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17, ?18, ?19, ?20, ?21)" :
 	    "UPDATE event SET uid = ?2, title = ?3, description = ?4, "
 	    "location = ?5, url = ?6, tzid = ?7, all_day = ?8, start = ?9, "
 	    "\"end\" = ?10, start_utc = ?11, end_utc = ?12, "
 	    "series_end_utc = ?13, status = ?14, sequence = ?15, "
 	    "rrule = ?16, group_id = ?17, organizer_id = ?18, "
-	    "created = ?19, updated = ?20 WHERE id = ?1", &stmt);
+	    "created = ?19, updated = ?20, public_attendance = ?21 "
+	    "WHERE id = ?1", &stmt);
 	if (rc != PD_OK)
 		goto out;
 	if ((event_id != 0 &&
@@ -448,6 +450,8 @@ write_row(struct pd_store *st, const struct pd_event *ev, int64_t event_id,
 	    (rc = pd_st_bind_int64(st, stmt, 18, organizer_id)) != PD_OK) ||
 	    (rc = pd_st_bind_int64(st, stmt, 19, created)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 20, updated)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 21,
+	    ev->public_attendance ? 1 : 0)) != PD_OK ||
 	    (rc = pd_st_step(st, stmt)) < 0)
 		goto out;
 	*id = event_id != 0 ? event_id : sqlite3_last_insert_rowid(st->db);
@@ -909,6 +913,10 @@ read_event(sqlite3_stmt *stmt, struct pd_event *ev)
 	ev->updated = sqlite3_column_int64(stmt, 18);
 	ev->series_end_utc = sqlite3_column_int64(stmt,
 	    19 + PD_ST_PERSON_NCOLS);
+	ev->public_attendance = sqlite3_column_int(stmt,
+	    20 + PD_ST_PERSON_NCOLS);
+	ev->group_public_attendance = sqlite3_column_int(stmt,
+	    21 + PD_ST_PERSON_NCOLS);
 	if ((rc = pd_st_col_str(stmt, 1, &ev->uid)) != PD_OK ||
 	    (rc = pd_st_col_str(stmt, 2, &ev->title)) != PD_OK ||
 	    (rc = pd_st_col_str(stmt, 3, &ev->description)) != PD_OK ||
@@ -1904,7 +1912,8 @@ load_groups(struct pd_store *st, const char *where, int64_t arg,
 	int64_t gid;
 	int rc;
 
-	if ((rc = prepare3(st, "SELECT g.id, g.slug, g.name FROM grp g ",
+	if ((rc = prepare3(st, "SELECT g.id, g.slug, g.name, "
+	    "g.public_attendance FROM grp g ",
 	    where, "ORDER BY g.name, g.id", &stmt)) != PD_OK ||
 	    (rc = bind_scope(st, stmt, arg, NULL)) != PD_OK)
 		goto out;
@@ -1916,6 +1925,7 @@ load_groups(struct pd_store *st, const char *where, int64_t arg,
 		g = &list[len];
 		memset(g, 0, sizeof(*g));
 		g->id = sqlite3_column_int64(stmt, 0);
+		g->public_attendance = sqlite3_column_int(stmt, 3);
 		len++;
 		if (pd_st_col_str(stmt, 1, &g->slug) != PD_OK ||
 		    pd_st_col_str(stmt, 2, &g->name) != PD_OK) {

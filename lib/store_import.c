@@ -232,6 +232,9 @@ import_groups(struct pd_store *st, const struct pd_calendar *cal,
 		if ((rc = pd_st_group_ensure(st, g->slug, g->name, 1,
 		    &gid)) != PD_OK)
 			return rc;
+		if (g->public_attendance &&
+		    (rc = pd_st_group_publish_attendance(st, gid)) != PD_OK)
+			return rc;
 		for (j = 0; j < g->nmembers; j++) {
 			snprintf(field, sizeof(field), "groups[%zu].members[%zu]",
 			    i, j);

@@ -120,6 +120,8 @@ int pd_st_group_ensure(struct pd_store *st, const char *slug,
     const char *name, int create, int64_t *id);
 int pd_st_member_set(struct pd_store *st, int64_t group_id,
     int64_t person_id, enum pd_group_role role);
+/* Makes the group's attendance public (import: a file can only say yes). */
+int pd_st_group_publish_attendance(struct pd_store *st, int64_t group_id);
 
 /*
  * How event writes turn a person reference into a row id: by id for the

@@ -31,6 +31,7 @@ struct cmd_entry {
 
 struct cli {
 	const char *db_path;
+	int db_given;		/* by --db or $PODIUM_DB, not a default */
 	int json;		/* --json: machine-readable output */
 	/*
 	 * The base URL of printed links: use cli_base_url().  base_url is
@@ -127,6 +128,7 @@ int cmd_event_list(struct cli *, int, char **);
 int cmd_event_show(struct cli *, int, char **);
 int cmd_event_move(struct cli *, int, char **);
 int cmd_event_cancel(struct cli *, int, char **);
+int cmd_event_edit(struct cli *, int, char **);
 int cmd_agenda_add(struct cli *, int, char **);
 int cmd_person_add(struct cli *, int, char **);
 int cmd_person_edit(struct cli *, int, char **);
@@ -140,6 +142,7 @@ int cmd_person_export(struct cli *, int, char **);
  */
 int cli_key_load(struct cli *c, unsigned char key[32]);
 int cmd_group_list(struct cli *, int, char **);
+int cmd_group_edit(struct cli *, int, char **);
 int cmd_topic_list(struct cli *, int, char **);
 int cmd_talk_add(struct cli *, int, char **);
 int cmd_talk_confirm(struct cli *, int, char **);

@@ -59,10 +59,14 @@ cmd_group_list(struct cli *c, int argc, char **argv)
 			    "slug", jstr(list[i].slug),
 			    "name", jstr(list[i].name),
 			    "members", m, "url", http, "webcal", webcal);
+			json_object_set_new(o, "public_attendance",
+			    json_boolean(list[i].public_attendance));
 			json_array_append_new(a, o);
 		} else {
-			snprintf(extra, sizeof(extra), "%zu member%s",
-			    list[i].nmembers, list[i].nmembers == 1 ? "" : "s");
+			snprintf(extra, sizeof(extra), "%zu member%s%s",
+			    list[i].nmembers, list[i].nmembers == 1 ? "" : "s",
+			    list[i].public_attendance ?
+			    ", attendance public" : "");
 			print_block(list[i].slug, list[i].name, extra, http,
 			    webcal);
 		}

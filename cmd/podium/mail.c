@@ -188,8 +188,8 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 	struct pd_config cfg;
 	struct pd_sched *sched = NULL;
 	struct pd_outbox_msg m;
-	const char *config = NULL, *address;
-	char *password = NULL;
+	const char *config = NULL, *address, *db_was = c->db_path;
+	char *password = NULL, *db = NULL;
 	size_t pwlen = 0;
 	int ch, rc, status;
 
@@ -215,6 +215,13 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 		    err.msg != NULL ? err.msg : pd_strerror(rc));
 	}
 	/*
+	 * The message goes through the outbox of the configuration's
+	 * database, as podiumd's would; --db and $PODIUM_DB still win, as
+	 * they do over the global --config.
+	 */
+	if (!c->db_given && c->st == NULL && cfg.store_path != NULL)
+		c->db_path = db = cli_strdup(cfg.store_path);
+	/*
 	 * The test mail has no answer links, but the composer wants a key:
 	 * any will do, and none is read or made (no key file appears).
 	 */
@@ -225,6 +232,9 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 	if ((rc = pd_sched_new(cli_store(c), &lock, &cfg, key, password,
 	    &sched)) != PD_OK)
 		goto fail;
+	c->db_path = db_was;
+	free(db);
+	db = NULL;
 	if ((rc = pd_sched_test(sched, address, cli_now(), &m, &err)) !=
 	    PD_OK)
 		goto fail;
@@ -257,6 +267,8 @@ cmd_mail_test(struct cli *c, int argc, char **argv)
 	pd_config_clear(&cfg);
 	return status;
 fail:
+	c->db_path = db_was;
+	free(db);
 	pd_sched_free(sched);
 	if (password != NULL) {
 		explicit_bzero(password, pwlen);

@@ -79,6 +79,9 @@ static const struct cmd_entry cmds[] = {
 	  "Cancels an event (STATUS:CANCELLED); it stays in the feeds so that\n"
 	  "calendars drop it, and attendees get a cancellation mail.",
 	  cmd_event_cancel },
+	{ "event", "edit", "EVENT --public-attendance yes|no",
+	  "Whether public feeds name this event's participants (speakers\n"
+	  "and chairs are named always).  Default no.", cmd_event_edit },
 	{ "agenda", "add", "EVENT --label I --title T --from 09:00 --to 09:15",
 	  "Adds an agenda item to an event.", cmd_agenda_add },
 	{ "person", "add",
@@ -110,6 +113,10 @@ static const struct cmd_entry cmds[] = {
 	{ "group", "list", "",
 	  "Lists the working groups, their slugs and feed URLs\n"
 	  "(base URL: $PODIUM_BASE_URL, else podiumd's).", cmd_group_list },
+	{ "group", "edit", "SLUG --public-attendance yes|no",
+	  "Whether public feeds name the participants of the group's events\n"
+	  "(speakers and chairs are named always).  Default no.",
+	  cmd_group_edit },
 	{ "topic", "list", "",
 	  "Lists the topics, their slugs and feed URLs\n"
 	  "(base URL: $PODIUM_BASE_URL, else podiumd's).", cmd_topic_list },
@@ -386,11 +393,23 @@ struct pd_store *
 cli_store(struct cli *c)
 {
 	struct pd_error err = { 0, NULL, NULL };
+	int64_t now;
 	int rc;
 
 	if (c->st != NULL)
 		return c->st;
-	if ((rc = pd_store_open(c->db_path, cli_now(), &c->st, &err)) !=
+	now = cli_now();	/* a bad PODIUM_NOW is named first */
+	/*
+	 * Only init makes a database: any other command on a missing file
+	 * is a mistake (a wrong folder, a wrong --config), and a fresh empty
+	 * database made on the side would hide it.
+	 */
+	if (strcmp(c->cmd->noun, "init") != 0 && access(c->db_path, F_OK) != 0) {
+		fprintf(stderr, "podium: database %s does not exist (create it "
+		    "with podium init, or give --db or --config)\n", c->db_path);
+		exit(EX_UNAVAILABLE);
+	}
+	if ((rc = pd_store_open(c->db_path, now, &c->st, &err)) !=
 	    PD_OK) {
 		/* The store's message names the file already. */
 		if (err.msg != NULL)
@@ -568,6 +587,7 @@ main(int argc, char **argv)
 	cli.cmd = e;
 	if (cli.config == NULL && !db_given)
 		cli.config = default_config();
+	cli.db_given = db_given;
 
 	/*
 	 * With podiumd's config file the CLI works on the daemon's database,

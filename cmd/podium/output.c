@@ -268,6 +268,10 @@ json_event(const struct pd_event *ev, int parts)
 	    "links", str_array(ev->links, ev->nlinks));
 	if (o == NULL)
 		cli_fatal(EX_OSERR, "cannot build the JSON output");
+	json_object_set_new(o, "public_attendance",
+	    json_boolean(ev->public_attendance));
+	json_object_set_new(o, "group_public_attendance",
+	    json_boolean(ev->group_public_attendance));
 	if (!parts)
 		return o;
 	a = json_array();

@@ -133,6 +133,14 @@ struct pd_event {
 	size_t nattendances;
 	int64_t created;	/* unix seconds */
 	int64_t updated;	/* unix seconds of the last change */
+	/*
+	 * Who attends may be published (public and other people's feeds
+	 * name the participants): the organizer said so for this event, or
+	 * for its group (group_public_attendance, read by the store, not
+	 * written).  Speakers and chairs are public roles and named always.
+	 */
+	int public_attendance;
+	int group_public_attendance;
 };
 
 struct pd_member {
@@ -146,6 +154,7 @@ struct pd_group {
 	char *name;
 	struct pd_member *members;
 	size_t nmembers;
+	int public_attendance;	/* see struct pd_event */
 };
 
 struct pd_topic {

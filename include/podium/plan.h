@@ -79,6 +79,12 @@ struct pd_mail {
 	const struct pd_talk *talk;	/* NULL unless about a talk */
 	const struct pd_person *to;
 	const struct pd_person *cc;	/* NULL: none */
+	/*
+	 * The addressee's attendance of ev, NULL when the mail is not
+	 * about one (a speaker's): lets the iMIP part be built from what
+	 * the message needs, not from every attendance of the event.
+	 */
+	const struct pd_attendance *att;
 	int64_t occurrence;		/* the occurrence's start (unix) */
 	int64_t offset;			/* reminders: seconds before */
 	int sequence;

@@ -10,6 +10,7 @@
 #ifndef PODIUM_SMTP_H
 #define PODIUM_SMTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "podium/config.h"
@@ -53,5 +54,15 @@ enum pd_smtp_result pd_smtp_send(struct pd_smtp *s, const char *from,
  * The string belongs to s and lives until its next send.
  */
 const char *pd_smtp_refused(const struct pd_smtp *s);
+
+/*
+ * Lets a stop request cut a send short: once *stop is nonzero, the
+ * message in flight gets grace seconds more, then the transfer is
+ * abandoned (PD_SMTP_TRANSIENT, "abandoned" in *errmsg) and the
+ * connection dropped without waiting for the server.  stop must outlive
+ * the handle; NULL (the default) waits out the timeout instead.
+ */
+void pd_smtp_set_stop(struct pd_smtp *s, const volatile sig_atomic_t *stop,
+    long grace);
 
 #endif

@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 6
+#define PD_STORE_SCHEMA_VERSION 7
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -97,6 +97,16 @@ int pd_store_event_move(struct pd_store *st, int64_t id, const char *start,
     const char *end);
 /* Sets STATUS:CANCELLED and bumps SEQUENCE (no-op when cancelled). */
 int pd_store_event_cancel(struct pd_store *st, int64_t id);
+/*
+ * Whether the event's (or the group's, by slug) attendance is public:
+ * public and personal feeds then name its participants, not only its
+ * speakers and chairs.  PD_ENOTFOUND when there is no such event or
+ * group.
+ */
+int pd_store_event_set_public_attendance(struct pd_store *st, int64_t id,
+    int on);
+int pd_store_group_set_public_attendance(struct pd_store *st,
+    const char *slug, int on);
 /*
  * Rewrites the event's own fields, topics and links from ev, found by
  * ev->id (agenda, talks and attendances stay); SEQUENCE goes up when
@@ -313,7 +323,8 @@ int pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
  * planner's change marks (event.plan_dirty, talk.asked_at) and indexes,
  * 4 nudge spacing, the settings table (answer key, base URL) and
  * outbox.refused, 5 erasure (person.erased, the erasure journal), 6 the
- * calendar replies and the IMAP poller's state (reply.h).
+ * calendar replies and the IMAP poller's state (reply.h), 7 public
+ * attendance (event.public_attendance, grp.public_attendance).
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */

@@ -155,6 +155,25 @@ check "400 names the field" jeq patchro 'd["field"]' sequence
 api patchunk PATCH "/api/events/$EV" '{"colour": "red"}'
 check "PATCH of an unknown field: 400" status_is patchunk 400
 
+# Who attends is public only where the organizer says so (issue 15).
+api patchpub PATCH "/api/events/$EV" '{"public_attendance": true}'
+check "PATCH public_attendance: 200" status_is patchpub 200
+check "PATCH public_attendance: set" jeq patchpub 'd["public_attendance"]' true
+check "PATCH public_attendance: no SEQUENCE change" jeq patchpub 'd["sequence"]' 1
+api patchpubbad PATCH "/api/events/$EV" '{"public_attendance": "yes"}'
+check "PATCH public_attendance of the wrong type: 400" status_is patchpubbad 400
+api grp PATCH "/api/groups/fachgruppe-unternehmen-der-kommunalen-infrastruktur" '{"public_attendance": false}'
+check "PATCH /api/groups/SLUG: 200" status_is grp 200
+check "PATCH /api/groups/SLUG: the flag" jeq grp 'd["public_attendance"]' false
+check "PATCH /api/groups/SLUG: seen by the CLI" bash -c '"$1" --json group list | grep -q "\"public_attendance\": false"' \
+	_ "$PODIUM"
+api grpnone PATCH "/api/groups/keine-gruppe" '{"public_attendance": true}'
+check "PATCH of an unknown group: 404" status_is grpnone 404
+api grpro PATCH "/api/groups/fachgruppe-unternehmen-der-kommunalen-infrastruktur" '{"name": "X"}'
+check "PATCH of a group's name: 400" status_is grpro 400
+api grp2 PATCH "/api/groups/fachgruppe-unternehmen-der-kommunalen-infrastruktur" '{"public_attendance": true}'
+check "PATCH /api/groups/SLUG back: 200" status_is grp2 200
+
 # ---- agenda, people, talks, attendances ----
 
 api agenda POST "/api/events/$EV/agenda" '{"label": "I", "title": "Begrüßung", "from": "10:00", "to": "10:15"}'

@@ -514,6 +514,89 @@ if [ -e "$tmp/cfgkey" ]; then
 else
 	ok "talk link makes no key file"
 fi
+# Who attends is public only where the organizer says so (issue 15).
+# unfold: joins folded iCalendar lines of $OUT, so names can be found.
+unfold() { perl -0pi -e 's/\r\n[ \t]//g' "$OUT"; }
+M22=fg-kommunale-infrastruktur-2021-01-22@smartcity-gera.example.org
+expect "export --public of the Gera programme" 0 export --public && unfold
+has "the Gera group publishes its attendance" "$OUT" "CN=Dietmar Lübcke"
+hasnt "no person directory in the public export" "$OUT" "X-PODIUM-PERSON"
+hasnt "no group members in the public export" "$OUT" "X-PODIUM-MEMBER"
+expect "group edit --public-attendance no" 0 group edit "$GROUP" \
+    --public-attendance no
+expect "export --public of a closed group" 0 export --public && unfold
+hasnt "a closed group's participants are not public" "$OUT" "CN=Uwe Merten"
+has "a closed group's chairs are" "$OUT" "CN=Michael Tietz"
+expect "event edit --public-attendance yes" 0 event edit "$M22" \
+    --public-attendance yes
+expect "export --public of an open event" 0 export --public && unfold
+has "an open event's participants are public" "$OUT" "CN=Uwe Merten"
+expect "the full export" 0 export
+has "the full export keeps the directory" "$OUT" "X-PODIUM-PERSON"
+has "the full export keeps the event's flag" "$OUT" "X-PODIUM-ATTENDANCE:PUBLIC"
+expect "event edit without an option exits 64" 64 event edit "$M22"
+expect "event edit --public-attendance maybe exits 64" 64 event edit "$M22" \
+    --public-attendance maybe
+expect "group edit of an unknown group exits 65" 65 group edit nope \
+    --public-attendance yes
+expect "event edit of an unknown event exits 65" 65 event edit 999 \
+    --public-attendance yes
+expect "group edit back" 0 group edit "$GROUP" --public-attendance yes
+expect "event edit back" 0 event edit "$M22" --public-attendance no
+
+# Only init makes a database; mail test --config uses the config's
+# database; a spool file is never overwritten (issue 13).
+expect "event list on a missing database exits 69" 69 --db "$tmp/none.db" \
+    event list
+has "the error names the missing database" "$ERR" "$tmp/none.db"
+if [ -e "$tmp/none.db" ]; then
+	not_ok "a missing database is not created" "$tmp/none.db exists"
+else
+	ok "a missing database is not created"
+fi
+mkdir "$tmp/mt"
+mtini() {
+	printf '[store]\npath = %s\n[mail]\nspool_dir = %s\n' "$tmp/mt/$1.db" \
+	    "$tmp/mt/spool"
+	printf '[secrets]\nkey_file = %s\n' "$tmp/mt/secret.key"
+}
+mtini one >"$tmp/mt/one.ini"
+mtini two >"$tmp/mt/two.ini"
+cd "$tmp/mt" || exit 1
+PODIUM_DB= expect "mail test --config before init exits 69" 69 \
+    mail test --config one.ini anna@example.org
+has "mail test names the config's database" "$ERR" "$tmp/mt/one.db"
+PODIUM_DB= expect "init with --config" 0 --config one.ini init
+PODIUM_DB= expect "mail test --config FILE ADDRESS" 0 \
+    mail test --config one.ini anna@example.org
+PODIUM_DB= expect "a second mail test --config" 0 \
+    mail test --config one.ini bert@example.org
+if [ -e "$tmp/mt/podium.db" ]; then
+	not_ok "mail test --config makes no ./podium.db" "it exists"
+else
+	ok "mail test --config makes no ./podium.db"
+fi
+PODIUM_DB= expect "mail list of the config's database" 0 --config one.ini \
+    --json mail list
+py "both test messages are in the config's database, ids 1 and 2" \
+    'assert sorted(m["id"] for m in d) == [1, 2], d'
+PODIUM_DB= expect "init of a second database on the same spool" 0 \
+    --config two.ini init
+PODIUM_DB= expect "its first test message, id 1 again" 0 \
+    mail test --config two.ini carla@example.org
+if [ "$(ls spool | wc -l)" -eq 3 ]; then
+	ok "three messages, three spool files"
+else
+	not_ok "three messages, three spool files" "$(ls spool)"
+fi
+if grep -qs anna@example.org spool/000001-test.eml &&
+    grep -qs carla@example.org spool/000001-test-2.eml; then
+	ok "the second id 1 did not overwrite the first"
+else
+	not_ok "the second id 1 did not overwrite the first" "$(ls spool)"
+fi
+cd "$tmp" || exit 1
+
 printf '[http]\nlisten = 127.0.0.1:1\nbogus = 1\n' >"$tmp/bad.ini"
 expect "a bad --config exits 64" 64 --config "$tmp/bad.ini" event list
 has "a bad --config names the key and line" "$ERR" "bad.ini:3"

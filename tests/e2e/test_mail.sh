@@ -112,6 +112,7 @@ expect() { "$PY" "$CHECK" "$SMTPD_DIR" expect "$@"; }
 
 # ---- the programme --------------------------------------------------
 export PODIUM_NOW=2021-01-25T07:00:00Z
+cli 0 init && ok "init the database"
 cli 0 import "$CAL" && ok "import the Gera programme"
 # Andreas Götz is absent from the 11.02. session, Gerd Hauschild sends
 # Frau Kache: neither gets an invitation or a reminder.

@@ -77,6 +77,7 @@ for i in range(1, n + 1):
 out += ["END:VEVENT", "END:VCALENDAR"]
 sys.stdout.write("".join(l + "\r\n" for l in out))
 EOF
+"$BIN/podium" init >/dev/null 2>>"$LOG"
 PODIUM_NOW=2021-02-01T08:00:00Z "$BIN/podium" import "$tmp/crowd.ics" \
 	>/dev/null 2>>"$LOG"
 check "imported $N attendees" true

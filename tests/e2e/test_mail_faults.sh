@@ -90,6 +90,7 @@ fresh() {
 		[ -n "$has_tls" ] || printf 'starttls = no\n'
 		printf '[secrets]\nkey_file = %s/secret.key\n' "$D"
 	} >"$CFG"
+	cli 0 init
 	cli 0 event add --title "Workshop Smarte Quartiere" \
 		--start "2021-02-22 09:00" --duration 2h
 	cli 0 person add --name "Dietmar Lübcke" --email dietmar.luebcke@example.org
