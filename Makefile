@@ -10,7 +10,7 @@
 PACKAGES = gcc make cmake pkg-config libical-dev libsqlite3-dev sqlite3 \
 	libcurl4-openssl-dev libssl-dev libcmocka-dev libmicrohttpd-dev \
 	libjansson-dev libinih-dev zlib1g-dev libgmime-3.0-dev python3 python3-icalendar python3-aiosmtpd \
-	openssl curl
+	openssl curl libsodium-dev chromium nodejs
 BUILD = build
 CHECK_BUILD = build-check
 DB ?= podium.db

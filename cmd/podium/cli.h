@@ -130,5 +130,9 @@ int cmd_mail_retry(struct cli *, int, char **);
 int cmd_mail_test(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
+int cmd_user_add(struct cli *, int, char **);
+int cmd_user_list(struct cli *, int, char **);
+int cmd_user_passwd(struct cli *, int, char **);
+int cmd_user_remove(struct cli *, int, char **);
 
 #endif
