@@ -50,6 +50,8 @@ static const struct key keys[] = {
 	{ "feeds", "export_dir", K_STR, F(export_dir) },
 	{ "feeds", "refresh", K_ISODUR, F(refresh) },
 	{ "secrets", "key_file", K_STR, F(key_file) },
+	{ "web", "session_idle", K_DURATION, F(session_idle) },
+	{ "web", "session_max", K_DURATION, F(session_max) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -80,6 +82,8 @@ pd_config_defaults(struct pd_config *cfg)
 	cfg->offsets[1] = 86400;
 	cfg->noffsets = 2;
 	cfg->nudge = 4 * 86400;
+	cfg->session_idle = 8 * 3600;
+	cfg->session_max = 7 * 86400;
 	cfg->refresh_seconds = 3600;
 	if (set_str(&cfg->store_path, "podium.db") != PD_OK ||
 	    set_str(&cfg->listen, "127.0.0.1:8080") != PD_OK ||

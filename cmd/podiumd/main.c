@@ -168,6 +168,26 @@ print_feeds(const struct pd_config *cfg, struct pd_store *st)
 	pd_topic_list_free(topics, nt);
 }
 
+/*
+ * With no organizer account yet, a newcomer needs a way in: a one-time
+ * link, printed to the terminal (stdout, not the log, which may be a
+ * file others read) and good for a day.
+ */
+static void
+print_setup(struct pd_app *app)
+{
+	char *url = NULL;
+
+	if (pd_web_setup_link(app, &url) != PD_OK || url == NULL)
+		return;
+	printf("\npodiumd: no organizer account yet.  Open this link within "
+	    "24 hours to create\nthe first one and log in (it works once):\n"
+	    "\n    %s\n\n(or: podium user add EMAIL --password-stdin; then "
+	    "log in at %s/login)\n\n", url, app->cfg->base_url);
+	fflush(stdout);
+	free(url);
+}
+
 static void
 log_stats(const struct pd_sched_stats *st)
 {
@@ -421,6 +441,7 @@ main(int argc, char **argv)
 	if (app.api_token != NULL)
 		pd_log(PD_LOG_INFO, "organizer API: %s/api/ with the bearer "
 		    "token in %s", cfg.base_url, cfg.api_token_file);
+	print_setup(&app);
 	pthread_mutex_lock(&app.lock);
 	print_feeds(&cfg, app.st);
 	pd_store_revision(app.st, &seen);

@@ -42,6 +42,8 @@ struct pd_config {
 	char *refresh;			/* [feeds] refresh, ISO 8601 duration */
 	int64_t refresh_seconds;
 	char *key_file;			/* [secrets] key_file */
+	int64_t session_idle;		/* [web] session_idle, seconds */
+	int64_t session_max;		/* [web] session_max, seconds */
 };
 
 /* Fills cfg with the defaults of the spec. */
