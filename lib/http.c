@@ -318,6 +318,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		req.cookie = header(c, "Cookie");
 		req.origin = header(c, "Origin");
 		req.host = header(c, "Host");
+		req.fetch_site = header(c, "Sec-Fetch-Site");
 		req.client = client_addr(c, addr, sizeof(addr));
 		pd_route(srv->app, &req, &resp);
 	}

@@ -557,6 +557,19 @@ origin_ok(struct pd_web *w)
 	const char *o = w->req->origin, *h = w->req->host;
 	const char *base = w->app->cfg->base_url;
 
+	/*
+	 * A browser sends "Origin: null" on a same-origin POST when the
+	 * page's Referrer-Policy is no-referrer, as ours is.  Then the
+	 * Fetch Metadata header says where the request came from; without
+	 * it (an older browser) the CSRF token alone decides.
+	 */
+	if (o != NULL && strcmp(o, "null") == 0)
+		return w->req->fetch_site == NULL ||
+		    strcmp(w->req->fetch_site, "same-origin") == 0 ||
+		    strcmp(w->req->fetch_site, "none") == 0;
+	if (w->req->fetch_site != NULL &&
+	    strcmp(w->req->fetch_site, "cross-site") == 0)
+		return 0;
 	if (o == NULL)
 		return 1;
 	if (strcmp(o, base) == 0)

@@ -50,6 +50,7 @@ struct pd_http_req {
 	const char *origin;
 	const char *host;
 	const char *client;		/* the peer's address, "127.0.0.1" */
+	const char *fetch_site;		/* Sec-Fetch-Site */
 };
 
 #define PD_HTTP_MAX_HEADERS 12
