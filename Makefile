@@ -62,6 +62,11 @@ run: build
 check: deps
 	cmake -S . -B $(CHECK_BUILD) -DPODIUM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(CHECK_BUILD) -j $(JOBS)
+	@# The browser tests' npm packages, exactly as tests/browser/package-lock.json pins them.
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps PACKAGES=npm
+	@if [ ! -d tests/browser/node_modules ]; then \
+		(cd tests/browser && npm ci --no-audit --no-fund); \
+	fi
 	cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
