@@ -184,11 +184,26 @@ pd_web_refuse(struct pd_web *w, const char *field, const char *msg)
 void
 pd_web_refuse_store(struct pd_web *w, const char *dflt)
 {
-	const struct pd_error *e = pd_store_error(w->app->st);
-	const char *field = e->field != NULL ? e->field : dflt;
+	pd_web_refuse_store_as(w, dflt, "");
+}
 
-	pd_web_refuse(w, field != NULL ? field : "form",
-	    e->msg != NULL ? e->msg : "refused");
+void
+pd_web_refuse_store_as(struct pd_web *w, const char *dflt,
+    const char *prefix)
+{
+	const struct pd_error *e = pd_store_error(w->app->st);
+	const char *field = e->field != NULL ? e->field : dflt, *dot;
+	char key[96];
+
+	if (field == NULL)
+		field = "form";
+	/* "agenda[0].from" is the form's "from". */
+	if ((dot = strrchr(field, '.')) != NULL && dot[1] != '\0')
+		field = dot + 1;
+	else if (strchr(field, '[') != NULL && dflt != NULL)
+		field = dflt;	/* "agenda[0]": the whole item */
+	snprintf(key, sizeof(key), "%s%s", prefix, field);
+	pd_web_refuse(w, key, e->msg != NULL ? e->msg : "refused");
 }
 
 /* ---- texts and templates ---- */

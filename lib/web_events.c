@@ -669,8 +669,7 @@ pd_web_agenda_add(struct pd_web *w)
 	rc = pd_store_agenda_add(w->app->st, id, &it);
 	pd_agenda_item_clear(&it);
 	if (rc != PD_OK) {
-		pd_web_refuse_store(w, "title");
-		/* The store names agenda fields "agenda.title"...: ours too. */
+		pd_web_refuse_store_as(w, "from", "ag_");
 		return again(w);
 	}
 	w->wrote = 1;

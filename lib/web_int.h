@@ -59,6 +59,9 @@ int pd_web_fail(struct pd_web *w, int status, const char *msg);
 void pd_web_refuse(struct pd_web *w, const char *field, const char *msg);
 /* The store's last error as a refused field (its own field or dflt). */
 void pd_web_refuse_store(struct pd_web *w, const char *dflt);
+/* The same under prefix+field, for a page with several forms. */
+void pd_web_refuse_store_as(struct pd_web *w, const char *dflt,
+    const char *prefix);
 
 /* A form (or query) field, NULL when absent; "" counts as absent in _opt. */
 const char *pd_web_field(struct pd_web *w, const char *name);

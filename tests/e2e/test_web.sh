@@ -190,8 +190,11 @@ check "events filter with a bad date: 400 next to the field" contains "$DAEMON_D
 post r_move /events/3/move "date=2021-02-11" "from=25:00" "to=12:00" "confirmed=1"
 check "move to 25:00: 400" eq "$HTTP_CODE" 400
 check "... with the message by the start field" contains "$DAEMON_DIR/r_move.body" 'id="e-mv-from"'
+check "... and the refused value kept" contains "$DAEMON_DIR/r_move.body" 'value="25:00"'
 post r_agenda /events/3/agenda "label=X" "title=Pause" "from=9" "to=09:15"
 check "agenda item with a bad time: 400" eq "$HTTP_CODE" 400
+check "... the message next to the agenda's time field" contains "$DAEMON_DIR/r_agenda.body" 'id="e-ag-from">'
+check "... and the refused value is kept in the field" contains "$DAEMON_DIR/r_agenda.body" 'name="from" type="time" required value="9"' 
 post r_talk /events/3/talks "title=Neu" "speaker=" "status=confirmed"
 check "talk without a speaker: 400 next to the speaker" contains "$DAEMON_DIR/r_talk.body" 'id="e-talk-speaker"'
 PERSON=$(sqlite3 "$PODIUM_DB" "SELECT person_id FROM attendance WHERE event_id = 3 LIMIT 1")
