@@ -65,7 +65,9 @@ put(json_t *o, const char *name, size_t nlen, const char *value,
 	char key[MAX_NAME + 1];
 	json_t *v;
 
-	if (nlen == 0 || nlen > MAX_NAME || memchr(name, '\0', nlen) != NULL)
+	/* A NUL would cut the value short wherever C reads it: refused. */
+	if (nlen == 0 || nlen > MAX_NAME || memchr(name, '\0', nlen) != NULL ||
+	    (vlen > 0 && memchr(value, '\0', vlen) != NULL))
 		return PD_EINVAL;
 	memcpy(key, name, nlen);
 	key[nlen] = '\0';
