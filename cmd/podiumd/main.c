@@ -75,8 +75,8 @@ usage(FILE *f)
 	    "usage: podiumd [--config FILE] [--db FILE] [--listen ADDR:PORT]\n"
 	    "               [--log FILE] [--once] [--check-config]\n"
 	    "\n"
-	    "Serves the iCalendar feeds, the organizer API and the speaker\n"
-	    "answer pages, and runs the mail scheduler.  Options beat the\n"
+	    "Serves the iCalendar feeds, the organizer API and web pages, the\n"
+	    "speaker answer pages, and runs the mail scheduler.  Options beat the\n"
 	    "config file; PODIUM_NOW (RFC 3339) replaces the clock.\n");
 }
 
