@@ -158,6 +158,34 @@ page evpage /events/3
 check "the event page says who set each status" contains "$DAEMON_DIR/evpage.body" 'gesetzt von: Kommandozeile'
 check "... and the imported ones" contains "$DAEMON_DIR/evpage.body" 'gesetzt von: Import'
 
+# ---- mail only through the outbox: reminders, confirmation pages ----
+
+ROBO=$(sqlite3 "$PODIUM_DB" "SELECT id FROM talk WHERE title = 'Smart Campus'")
+"$PODIUM" talk decline "$ROBO" >/dev/null
+TEICH=$(sqlite3 "$PODIUM_DB" "SELECT t.id FROM talk t JOIN person p ON p.id = t.speaker_id WHERE p.name = 'Prof. Teich'")
+page unc /unconfirmed
+check "the unconfirmed list names Prof. Teich and his intermediary" contains "$DAEMON_DIR/unc.body" 'Jonas Seidel'
+post nudge /talks/"$TEICH"/nudge
+check "remind now answers 303 back to the list" eq "$(header nudge Location)" "/unconfirmed?ok=nudged"
+# The scheduler may have sent it already: any state of a queued message.
+check "... and the reminder is in the outbox as the planner's first nudge" one_of \
+	"$(sqlite3 "$PODIUM_DB" "SELECT kind || ' ' || state FROM outbox WHERE key = 'nudge/' || (SELECT uid FROM talk WHERE id = $TEICH) || '/1'")" \
+	"nudge pending" "nudge sending" "nudge sent"
+page unc2 /unconfirmed
+check "... and counted on the list" matches "$(grep -A5 "talk-$TEICH" "$DAEMON_DIR/unc2.body" | tr -d '\n')" 'data-label="Erinnerungen">1<'
+SEQ=$(sqlite3 "$PODIUM_DB" "SELECT sequence FROM event WHERE id = 3")
+post ask_move /events/3/move "date=2021-02-11" "from=10:00" "to=13:00"
+check "a move first answers a confirmation page (200)" eq "$HTTP_CODE" 200
+check "... naming the updates it will queue" contains "$DAEMON_DIR/ask_move.body" '<td data-label="Art">Änderung</td>'
+check "... and moves nothing yet" eq "$(sqlite3 "$PODIUM_DB" "SELECT sequence || start FROM event WHERE id = 3")" "${SEQ}2021-02-11 09:00"
+post do_move /events/3/move "date=2021-02-11" "from=10:00" "to=13:00" "confirmed=1"
+check "confirmed, the move answers 303 to the event" eq "$(header do_move Location)" "/events/3?ok=moved"
+check "... and the event moved with SEQUENCE + 1" eq "$(sqlite3 "$PODIUM_DB" "SELECT sequence || start FROM event WHERE id = 3")" "$((SEQ + 1))2021-02-11 10:00"
+NEWBIE=$(sqlite3 "$PODIUM_DB" "SELECT id FROM person WHERE name = 'Dietmar Lübcke'")
+post ask_talk /events/3/talks "title=Neuer Beitrag" "speaker=$NEWBIE" "status=requested"
+check "a new request first answers a confirmation page" contains "$DAEMON_DIR/ask_talk.body" 'Anfrage an Referent/in'
+check "... and adds no talk yet" eq "$(sqlite3 "$PODIUM_DB" "SELECT count(*) FROM talk WHERE title = 'Neuer Beitrag'")" 0
+
 # ---- escaping ----
 
 EVIL="<script>alert(1)</script> \"Zitat\" & 'so'"
