@@ -497,7 +497,7 @@ static int
 session_load(struct pd_web *w)
 {
 	char sid[128], hash[PD_TOKEN_HASH_LEN + 1];
-	const struct pd_config *cfg = w->app->cfg;
+	const struct pd_config *cfg = w->cfg;
 	int64_t account = 0, created = 0, seen = 0;
 	char *csrf = NULL;
 
@@ -533,7 +533,7 @@ set_cookie(struct pd_web *w, const char *value, int64_t max_age)
 
 	pd_buf_addf(&b, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; "
 	    "Max-Age=%lld%s", value, (long long)max_age,
-	    strncmp(w->app->cfg->base_url, "https:", 6) == 0 ? "; Secure" :
+	    strncmp(w->cfg->base_url, "https:", 6) == 0 ? "; Secure" :
 	    "");
 	if (b.data != NULL)
 		pd_http_resp_header(w->resp, "Set-Cookie", b.data);
@@ -553,12 +553,12 @@ session_start(struct pd_web *w, int64_t account_id)
 	    (rc = pd_token_hash(sid, strlen(sid), hash)) != PD_OK)
 		return rc;
 	pd_store_set_now(w->app->st, w->now);
-	pd_store_session_purge(w->app->st, w->now - w->app->cfg->session_idle,
-	    w->now - w->app->cfg->session_max);
+	pd_store_session_purge(w->app->st, w->now - w->cfg->session_idle,
+	    w->now - w->cfg->session_max);
 	if ((rc = pd_store_session_add(w->app->st, hash, account_id,
 	    csrf)) != PD_OK)
 		return rc;
-	set_cookie(w, sid, w->app->cfg->session_max);
+	set_cookie(w, sid, w->cfg->session_max);
 	sodium_memzero(sid, sizeof(sid));
 	return PD_OK;
 }
@@ -570,7 +570,7 @@ static int
 origin_ok(struct pd_web *w)
 {
 	const char *o = w->req->origin, *h = w->req->host;
-	const char *base = w->app->cfg->base_url;
+	const char *base = w->cfg->base_url;
 
 	/*
 	 * A browser sends "Origin: null" on a same-origin POST when the
@@ -822,7 +822,8 @@ pd_web_setup_link(struct pd_app *app, char **url)
 	    (rc = pd_store_setup_add(app->st, hash,
 	    app->now() + SETUP_TTL)) != PD_OK)
 		goto out;
-	pd_buf_addf(&b, "%s/setup/%s", app->cfg->base_url, tok);
+	pd_buf_addf(&b, "%s/setup/%s", app->cfg != NULL ?
+	    app->cfg->base_url : "http://127.0.0.1:8080", tok);
 	if ((*url = pd_buf_detach(&b, NULL)) == NULL)
 		rc = PD_ENOMEM;
 out:
@@ -884,11 +885,22 @@ pd_web_handle(struct pd_app *app, const struct pd_http_req *req,
 {
 	const struct route *r = NULL;
 	int head = strcmp(req->method, "HEAD") == 0, path_known = 0;
+	struct pd_config dflt;
 	struct pd_web w;
 	size_t i;
 
 	memset(&w, 0, sizeof(w));
 	w.app = app;
+	/* As the API: an application without a configuration (the tests,
+	 * the fuzzers) gets the defaults of the spec. */
+	if ((w.cfg = app->cfg) == NULL) {
+		if (pd_config_defaults(&dflt) != PD_OK) {
+			pd_http_resp_error(resp, 500, NULL, "out of memory");
+			pd_config_clear(&dflt);
+			return;
+		}
+		w.cfg = &dflt;
+	}
 	w.req = req;
 	w.resp = resp;
 	w.lang = "de";
@@ -951,4 +963,6 @@ out:
 	json_decref(w.query);
 	json_decref(w.errors);
 	json_decref(w.texts);
+	if (w.cfg == &dflt)
+		pd_config_clear(&dflt);
 }

@@ -268,8 +268,8 @@ pd_web_talk_nudge(struct pd_web *w)
 	m.nudge = number;
 	m.sequence = ev->sequence;
 	memset(&cc, 0, sizeof(cc));
-	cc.from = w->app->cfg->mail_from;
-	cc.base_url = w->app->cfg->base_url;
+	cc.from = w->cfg->mail_from;
+	cc.base_url = w->cfg->base_url;
 	cc.key = w->app->key;
 	cc.now = w->now;
 	if ((rc = pd_mail_compose(&m, &cc, &c, &err)) != PD_OK) {

@@ -464,9 +464,9 @@ plan_one(struct pd_web *w, const struct pd_event *ev,
 	in.sent = sent;
 	in.nsent = nsent;
 	in.now = w->now;
-	in.offsets = w->app->cfg->offsets;
-	in.noffsets = w->app->cfg->noffsets;
-	in.nudge = w->app->cfg->nudge;
+	in.offsets = w->cfg->offsets;
+	in.noffsets = w->cfg->noffsets;
+	in.nudge = w->cfg->nudge;
 	return pd_plan(&in, out, n);
 }
 

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "podium/account.h"
+#include "podium/config.h"
 #include "podium/http.h"
 #include "podium/model.h"
 
@@ -25,6 +26,7 @@
 
 struct pd_web {
 	struct pd_app *app;
+	const struct pd_config *cfg;	/* app->cfg, or the defaults */
 	const struct pd_http_req *req;
 	struct pd_http_resp *resp;
 	struct pd_account acct;		/* id 0: nobody logged in */

@@ -23,7 +23,7 @@
 static json_t *
 feed_urls(struct pd_web *w, const char *path, json_t *name)
 {
-	const char *base = w->app->cfg->base_url, *rest = base;
+	const char *base = w->cfg->base_url, *rest = base;
 	char http[600], webcal[600];
 
 	if (strncmp(rest, "http://", 7) == 0)
