@@ -641,7 +641,8 @@ post_login(struct pd_web *w)
 	const char *pw = pd_web_field(w, "password");
 	struct pd_buf kacct = PD_BUF_INIT, kaddr = PD_BUF_INIT;
 	struct pd_account a;
-	char *hash = NULL, *p;
+	const char *p;
+	char *hash = NULL;
 	int ok, rc;
 
 	memset(&a, 0, sizeof(a));
@@ -650,7 +651,7 @@ post_login(struct pd_web *w)
 	if (pw == NULL)
 		pw = "";
 	pd_buf_adds(&kacct, "account:");
-	for (p = (char *)email; *p != '\0' && kacct.len < 300; p++) {
+	for (p = email; *p != '\0' && kacct.len < 300; p++) {
 		char ch = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
 
 		pd_buf_add(&kacct, &ch, 1);

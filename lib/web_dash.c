@@ -278,6 +278,7 @@ pd_web_talk_nudge(struct pd_web *w)
 		goto out;
 	}
 	row.key = key;
+	/* Borrowed for the insert: row is never cleared. */
 	row.kind = (char *)pd_mail_kind_name(PD_MAIL_NUDGE);
 	row.event_id = ev->id;
 	row.person_id = t->speaker.id;

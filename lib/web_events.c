@@ -549,6 +549,7 @@ confirmed(struct pd_web *w)
 int
 pd_web_event_move(struct pd_web *w)
 {
+	struct pd_error err = { 0, NULL, NULL };
 	struct pd_event *ev = NULL, *after = NULL;
 	char *start = NULL, *end = NULL, action[64];
 	int rc;
@@ -580,9 +581,9 @@ pd_web_event_move(struct pd_web *w)
 			after->end = strdup(end);
 		}
 		after->sequence++;
-		if (pd_event_validate(after, (struct pd_error *)
-		    pd_store_error(w->app->st)) != PD_OK) {
-			pd_web_refuse_store(w, "from");
+		if (pd_event_validate(after, &err) != PD_OK) {
+			pd_web_refuse(w, err.field != NULL ? err.field : "from",
+			    err.msg);
 			rc = show(w, ev);
 			goto out;
 		}
@@ -602,6 +603,7 @@ fail:
 	pd_web_refuse_store(w, "from");
 	rc = show(w, ev);
 out:
+	pd_error_clear(&err);
 	free(start);
 	free(end);
 	pd_event_free(after);
@@ -716,6 +718,7 @@ person_field(struct pd_web *w, const char *field, int required,
 int
 pd_web_talk_add(struct pd_web *w)
 {
+	struct pd_error err = { 0, NULL, NULL };
 	struct pd_event *ev = NULL, *after = NULL;
 	struct pd_talk t, *grown;
 	const char *status = pd_web_opt(w, "status"), *alt;
@@ -741,9 +744,11 @@ pd_web_talk_add(struct pd_web *w)
 			pd_web_refuse(w, "alternative_to", pd_web_text(w,
 			    "err_notfound"));
 	}
-	if (w->errors == NULL && pd_talk_validate(&t, (struct pd_error *)
-	    pd_store_error(w->app->st)) != PD_OK)
-		pd_web_refuse_store(w, "title");
+	if (w->errors == NULL && pd_talk_validate(&t, &err) != PD_OK) {
+		pd_web_refuse(w, err.field != NULL ? err.field : "title",
+		    err.msg);
+		pd_error_clear(&err);
+	}
 	if (w->errors != NULL) {
 		rc = show(w, ev);
 		goto out;

@@ -22,6 +22,8 @@
 static const char *const states[] = { "pending", "sending", "sent",
     "failed", "dead" };
 #define NSTATES (sizeof(states) / sizeof(states[0]))
+/* The list shows the newest this many; the counts are of all. */
+#define MAX_ROWS 200
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
@@ -56,7 +58,8 @@ pd_web_outbox(struct pd_web *w)
 
 		if ((size_t)m->state < NSTATES)
 			count[m->state]++;
-		if (want != NULL && strcmp(name, want) != 0)
+		if ((want != NULL && strcmp(name, want) != 0) ||
+		    json_array_size(rows) >= MAX_ROWS)
 			continue;
 		snprintf(key, sizeof(key), "state_%s", name);
 		json_array_append_new(rows, json_pack("{s:I, s:s, s:s, s:o, "
@@ -77,8 +80,10 @@ pd_web_outbox(struct pd_web *w)
 		    strcmp(want, states[i]) == 0));
 	}
 	pd_outbox_list_free(list, n);
-	return pd_web_render(w, 0, "outbox", json_pack("{s:o, s:o, s:I, s:o}",
-	    "messages", rows, "counts", counts, "total", (json_int_t)n, "ok",
+	return pd_web_render(w, 0, "outbox", json_pack("{s:i, s:b, s:o, s:o, "
+	    "s:I, s:o}", "shown", (int)json_array_size(rows), "more",
+	    json_array_size(rows) >= MAX_ROWS, "messages", rows, "counts",
+	    counts, "total", (json_int_t)n, "ok",
 	    pd_web_str(pd_web_qarg(w, "ok"))));
 }
 

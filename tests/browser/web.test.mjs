@@ -59,7 +59,7 @@ function podium(args, input) {
 }
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
+  mkdirSync(join(shots, 'all'), { recursive: true });
   const sdir = join(dir, 'smtp');
   mkdirSync(sdir);
   smtpd = spawn(PY, [join(SRC, 'tests/smtpd.py'), '--port', '0', '--dir', sdir,
@@ -118,6 +118,10 @@ async function axe(name) {
     // Nothing may need sideways scrolling on a phone.
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= vp.width + 1, `${name} at ${vp.width} px is ${wide} px wide`);
+    // Every page at phone width, for people to look at (not compared).
+    if (vp === PHONE) {
+      await page.screenshot({ path: join(shots, 'all', `${name.replace(/\W+/g, '_')}.png`), fullPage: true });
+    }
   }
   await page.setViewportSize(DESKTOP);
 }
