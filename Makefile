@@ -17,7 +17,8 @@ PACKAGES = gcc make cmake pkg-config libical-dev libsqlite3-dev sqlite3 \
 	libjansson-dev libinih-dev zlib1g-dev libgmime-3.0-dev python3 python3-icalendar python3-aiosmtpd \
 	openssl curl mandoc groff-base man-db systemd \
 	libxml2-dev libxml2-utils python3-jsonschema \
-	dovecot-imapd
+	dovecot-imapd \
+	libsodium-dev chromium nodejs
 BUILD = build
 CHECK_BUILD = build-check
 DB ?= podium.db
@@ -69,6 +70,11 @@ run: build
 check: deps
 	cmake -S . -B $(CHECK_BUILD) -DPODIUM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(CHECK_BUILD) -j $(JOBS)
+	@# The browser tests' npm packages, exactly as tests/browser/package-lock.json pins them.
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps PACKAGES=npm
+	@if [ ! -d tests/browser/node_modules ]; then \
+		(cd tests/browser && npm ci --no-audit --no-fund); \
+	fi
 	cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

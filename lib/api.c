@@ -628,6 +628,7 @@ pd_api_handle(struct pd_app *app, const struct pd_http_req *req,
 	if (read_body(&c, r->body) != PD_OK)
 		goto out;
 	pthread_mutex_lock(&app->lock);
+	pd_store_set_actor(app->st, "api");
 	if (is_write(r->method))
 		pd_store_set_now(app->st, app->now());
 	r->fn(&c);

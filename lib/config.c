@@ -57,6 +57,8 @@ static const struct key keys[] = {
 	{ "secrets", "key_file", K_STR, F(key_file) },
 	{ "privacy", "mail_retention", K_DURATION, F(mail_retention) },
 	{ "privacy", "spool_retention", K_DURATION, F(spool_retention) },
+	{ "web", "session_idle", K_DURATION, F(session_idle) },
+	{ "web", "session_max", K_DURATION, F(session_max) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -88,6 +90,8 @@ pd_config_defaults(struct pd_config *cfg)
 	cfg->noffsets = 2;
 	cfg->nudge = 4 * 86400;
 	cfg->imap_interval = 120;
+	cfg->session_idle = 8 * 3600;
+	cfg->session_max = 7 * 86400;
 	cfg->refresh_seconds = 3600;
 	cfg->mail_retention = 30 * 86400;
 	cfg->spool_retention = 30 * 86400;

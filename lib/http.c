@@ -250,6 +250,25 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	return len;
 }
 
+/* The peer's address as text, for throttling failed logins. */
+static const char *
+client_addr(struct MHD_Connection *c, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return "";
+	if (sa->sa_family == AF_INET)
+		return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->
+		    sin_addr, buf, (socklen_t)size) != NULL ? buf : "";
+	if (sa->sa_family == AF_INET6)
+		return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->
+		    sin6_addr, buf, (socklen_t)size) != NULL ? buf : "";
+	return "";
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -260,6 +279,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	struct pd_http_req req;
 	struct pd_http_resp resp;
 	enum MHD_Result ret;
+	char addr[INET6_ADDRSTRLEN];
 
 	(void)version;
 	if (cn == NULL) {
@@ -295,6 +315,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		req.content_type = header(c, "Content-Type");
 		req.body = cn->body.data != NULL ? cn->body.data : "";
 		req.body_len = cn->body.len;
+		req.cookie = header(c, "Cookie");
+		req.origin = header(c, "Origin");
+		req.host = header(c, "Host");
+		req.fetch_site = header(c, "Sec-Fetch-Site");
+		req.client = client_addr(c, addr, sizeof(addr));
 		pd_route(srv->app, &req, &resp);
 	}
 	ret = send_resp(c, &resp);

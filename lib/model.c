@@ -53,6 +53,7 @@ pd_talk_clear(struct pd_talk *t)
 	free(t->alternative_to);
 	free(t->start);
 	free(t->end);
+	free(t->status_by);
 	memset(t, 0, sizeof(*t));
 }
 

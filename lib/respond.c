@@ -423,6 +423,7 @@ load_and_answer(struct pd_app *app, int64_t talk_id, int64_t person_id,
 
 	*changed = 0;
 	pthread_mutex_lock(&app->lock);
+	pd_store_set_actor(app->st, "speaker");
 	if ((rc = pd_store_talk_get(app->st, talk_id, t, &event_id)) != PD_OK)
 		goto out;
 	if (t->speaker.id != person_id) {

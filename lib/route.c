@@ -257,6 +257,8 @@ pd_route(struct pd_app *app, const struct pd_http_req *req,
 		pd_api_handle(app, req, resp);
 	else if (strncmp(p, "/respond/", 9) == 0)
 		pd_respond_handle(app, req, resp);
+	else if (pd_web_owns(p))
+		pd_web_handle(app, req, resp);
 	else
 		pd_http_resp_error(resp, 404, NULL, "not found");
 }

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -422,6 +423,43 @@ static const char MIGRATION_PUBLIC_ATTENDANCE[] =
     "ALTER TABLE grp ADD COLUMN public_attendance INTEGER NOT NULL"
     "  DEFAULT 0 CHECK (public_attendance IN (0, 1));";
 
+/*
+ * Migration 8: the organizers' web accounts (Argon2id hashes from
+ * libsodium, never the password), their sessions (only a hash of the
+ * cookie's id is kept, so a copy of the file logs nobody in), failed
+ * logins for throttling, one-time setup links, and who last set a
+ * talk's status ("speaker", "cli", "api", "import", "organizer:EMAIL").
+ */
+static const char MIGRATION_WEB_ACCOUNTS[] =
+    "CREATE TABLE web_account ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (email <> ''),"
+    "  name TEXT,"
+    "  lang TEXT NOT NULL DEFAULT 'de' CHECK (lang IN ('de', 'en')),"
+    "  pwhash TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE web_session ("
+    "  id_hash TEXT PRIMARY KEY,"
+    "  account_id INTEGER NOT NULL"
+    "    REFERENCES web_account (id) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  seen INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX web_session_account ON web_session (account_id);"
+    "CREATE TABLE web_throttle ("
+    "  k TEXT PRIMARY KEY,"
+    "  failures INTEGER NOT NULL,"
+    "  last INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE web_setup ("
+    "  hash TEXT PRIMARY KEY,"
+    "  expires INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "ALTER TABLE talk ADD COLUMN status_by TEXT;";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
@@ -431,10 +469,26 @@ static const char *const migrations[] = {
 	MIGRATION_ERASURE,
 	MIGRATION_CALENDAR_REPLIES,
 	MIGRATION_PUBLIC_ATTENDANCE,
+	MIGRATION_WEB_ACCOUNTS,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     PD_STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/* ---- who writes ---- */
+
+void
+pd_store_set_actor(struct pd_store *st, const char *actor)
+{
+	snprintf(st->actor, sizeof(st->actor), "%s",
+	    actor != NULL ? actor : "");
+}
+
+const char *
+pd_st_actor(const struct pd_store *st)
+{
+	return st->actor[0] != '\0' ? st->actor : "cli";
+}
 
 /* ---- errors ---- */
 

@@ -46,6 +46,7 @@
 	"SELECT x.event_id, x.id, x.uid, x.title, x.status, a.uid, " \
 	"x.start, x.\"end\", x.updated, " \
 	PD_ST_PERSON_COLS("s", "so") ", " PD_ST_PERSON_COLS("v", "vo") \
+	", x.status_by" \
 	" FROM talk x JOIN person s ON s.id = x.speaker_id" \
 	" LEFT JOIN org so ON so.id = s.org_id" \
 	" LEFT JOIN person v ON v.id = x.via_id" \
@@ -554,10 +555,11 @@ write_talk(struct pd_store *st, int64_t existing_id, int64_t event_id,
 
 	rc = pd_st_prepare(st, existing_id == 0 ?
 	    "INSERT INTO talk (uid, event_id, pos, title, speaker_id, status, "
-	    "via_id, start, \"end\", updated) VALUES (?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8, ?9, ?10, ?11)" :
+	    "via_id, start, \"end\", updated, status_by) VALUES (?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" :
 	    "UPDATE talk SET uid = ?2, event_id = ?3, pos = ?4, title = ?5, "
-	    "speaker_id = ?6, status = ?7, via_id = ?8, start = ?9, "
+	    "speaker_id = ?6, status_by = CASE WHEN status IS ?7 THEN "
+	    "status_by ELSE ?12 END, status = ?7, via_id = ?8, start = ?9, "
 	    "\"end\" = ?10, updated = ?11, alternative_to = NULL "
 	    "WHERE id = ?1", &stmt);
 	if (rc != PD_OK)
@@ -576,6 +578,7 @@ write_talk(struct pd_store *st, int64_t existing_id, int64_t event_id,
 	    (rc = pd_st_bind_text(st, stmt, 9, t->start)) != PD_OK ||
 	    (rc = pd_st_bind_text(st, stmt, 10, t->end)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 11, updated)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 12, pd_st_actor(st))) != PD_OK ||
 	    (rc = pd_st_step(st, stmt)) < 0)
 		goto out;
 	*id = existing_id != 0 ? existing_id :
@@ -1087,7 +1090,9 @@ read_talk(sqlite3_stmt *stmt, struct pd_talk *t)
 	    (rc = pd_st_col_str(stmt, 7, &t->end)) != PD_OK ||
 	    (rc = pd_st_row_person(stmt, 9, &t->speaker)) != PD_OK ||
 	    (rc = pd_st_row_person(stmt, 9 + PD_ST_PERSON_NCOLS,
-	    &t->via)) != PD_OK)
+	    &t->via)) != PD_OK ||
+	    (rc = pd_st_col_str(stmt, 9 + 2 * PD_ST_PERSON_NCOLS,
+	    &t->status_by)) != PD_OK)
 		goto out;
 	if (pd_talk_status_parse((const char *)sqlite3_column_text(stmt, 4),
 	    &t->status) != PD_OK) {
@@ -1800,11 +1805,12 @@ pd_store_talk_set_status(struct pd_store *st, int64_t talk_id,
 	if ((rc = pd_st_begin(st)) != PD_OK)
 		return rc;
 	if ((rc = pd_st_prepare(st, "UPDATE talk SET status = ?2, "
-	    "updated = ?3 WHERE id = ?1", &stmt)) != PD_OK ||
+	    "updated = ?3, status_by = ?4 WHERE id = ?1", &stmt)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 1, talk_id)) != PD_OK ||
 	    (rc = pd_st_bind_text(st, stmt, 2,
 	    pd_talk_status_name(status))) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 3, st->now)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 4, pd_st_actor(st))) != PD_OK ||
 	    (rc = pd_st_step(st, stmt)) < 0)
 		goto out;
 	if (sqlite3_changes(st->db) == 0) {

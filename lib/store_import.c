@@ -255,8 +255,26 @@ pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
 	return pd_store_import_progress(st, cal, stats, NULL, NULL);
 }
 
+static int import_all(struct pd_store *st, const struct pd_calendar *cal,
+    struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx);
+
+/* A talk's status written by an import is the import's, whoever runs it. */
 int
 pd_store_import_progress(struct pd_store *st, const struct pd_calendar *cal,
+    struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx)
+{
+	char saved[sizeof(st->actor)];
+	int rc;
+
+	memcpy(saved, st->actor, sizeof(saved));
+	pd_store_set_actor(st, "import");
+	rc = import_all(st, cal, stats, progress, ctx);
+	memcpy(st->actor, saved, sizeof(saved));
+	return rc;
+}
+
+static int
+import_all(struct pd_store *st, const struct pd_calendar *cal,
     struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx)
 {
 	struct pd_import_stats s = { 0, 0, 0 };

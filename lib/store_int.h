@@ -33,7 +33,11 @@ struct pd_store {
 	size_t capslots;
 	int in_tx;		/* inside pd_st_begin .. commit/rollback */
 	int quiet;		/* commit without bumping the revision */
+	char actor[96];		/* who writes: talk.status_by ("cli"...) */
 };
+
+/* Who is writing now (pd_store_set_actor), "cli" when nobody said. */
+const char *pd_st_actor(const struct pd_store *st);
 
 /*
  * The columns of a person with the organization inlined, as every query

@@ -158,5 +158,9 @@ int cmd_mail_receive(struct cli *, int, char **);
 int cmd_mail_replies(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
+int cmd_user_add(struct cli *, int, char **);
+int cmd_user_list(struct cli *, int, char **);
+int cmd_user_passwd(struct cli *, int, char **);
+int cmd_user_remove(struct cli *, int, char **);
 
 #endif

@@ -190,6 +190,16 @@ static const struct cmd_entry cmds[] = {
 	  "after the backup was taken is planned again.  People forgotten\n"
 	  "since (the erasure journal) are erased again, and it says how many.",
 	  cmd_restore },
+	{ "user", "add", "EMAIL [--name N] [--lang de|en] --password-stdin",
+	  "Adds an organizer account for podiumd's web pages; the password\n"
+	  "(at least 8 characters) is the first line of standard input.",
+	  cmd_user_add },
+	{ "user", "list", "", "Lists the organizer accounts.", cmd_user_list },
+	{ "user", "passwd", "EMAIL --password-stdin",
+	  "Sets a new password (from standard input); the account's\n"
+	  "sessions end.", cmd_user_passwd },
+	{ "user", "remove", "EMAIL",
+	  "Removes an organizer account and its sessions.", cmd_user_remove },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -82,8 +82,8 @@ usage(FILE *f)
 	    "usage: podiumd [--config FILE] [--db FILE] [--listen ADDR:PORT]\n"
 	    "               [--log FILE] [--once] [--check-config]\n"
 	    "\n"
-	    "Serves the iCalendar feeds, the organizer API and the speaker\n"
-	    "answer pages, and runs the mail scheduler.  Options beat the\n"
+	    "Serves the iCalendar feeds, the organizer API and web pages, the\n"
+	    "speaker answer pages, and runs the mail scheduler.  Options beat the\n"
 	    "config file; PODIUM_NOW (RFC 3339) replaces the clock.\n");
 }
 
@@ -221,6 +221,26 @@ print_feeds(const struct pd_config *cfg, struct pd_store *st)
 			    base, topics[i].slug);
 	pd_group_list_free(groups, ng);
 	pd_topic_list_free(topics, nt);
+}
+
+/*
+ * With no organizer account yet, a newcomer needs a way in: a one-time
+ * link, printed to the terminal (stdout, not the log, which may be a
+ * file others read) and good for a day.
+ */
+static void
+print_setup(struct pd_app *app)
+{
+	char *url = NULL;
+
+	if (pd_web_setup_link(app, &url) != PD_OK || url == NULL)
+		return;
+	printf("\npodiumd: no organizer account yet.  Open this link within "
+	    "24 hours to create\nthe first one and log in (it works once):\n"
+	    "\n    %s\n\n(or: podium user add EMAIL --password-stdin; then "
+	    "log in at %s/login)\n\n", url, app->cfg->base_url);
+	fflush(stdout);
+	free(url);
 }
 
 static void
@@ -519,6 +539,7 @@ main(int argc, char **argv)
 	if (app.api_token != NULL)
 		pd_log(PD_LOG_INFO, "organizer API: %s/api/ with the bearer "
 		    "token in %s", cfg.base_url, cfg.api_token_file);
+	print_setup(&app);
 	pthread_mutex_lock(&app.lock);
 	print_feeds(&cfg, app.st);
 	pd_store_revision(app.st, &seen);

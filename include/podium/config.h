@@ -49,6 +49,8 @@ struct pd_config {
 	char *key_file;			/* [secrets] key_file */
 	int64_t mail_retention;		/* [privacy] mail_retention, seconds */
 	int64_t spool_retention;	/* [privacy] spool_retention, seconds */
+	int64_t session_idle;		/* [web] session_idle, seconds */
+	int64_t session_max;		/* [web] session_max, seconds */
 };
 
 /* Fills cfg with the defaults of the spec. */

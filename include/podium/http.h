@@ -46,9 +46,14 @@ struct pd_http_req {
 	const char *content_type;
 	const char *body;
 	size_t body_len;
+	const char *cookie;		/* the web pages' session */
+	const char *origin;
+	const char *host;
+	const char *client;		/* the peer's address, "127.0.0.1" */
+	const char *fetch_site;		/* Sec-Fetch-Site */
 };
 
-#define PD_HTTP_MAX_HEADERS 8
+#define PD_HTTP_MAX_HEADERS 12
 
 struct pd_http_resp {
 	int status;
@@ -78,6 +83,16 @@ void pd_route(struct pd_app *app, const struct pd_http_req *req,
 /* The organizer API under /api/ (lib/api.c). */
 void pd_api_handle(struct pd_app *app, const struct pd_http_req *req,
     struct pd_http_resp *resp);
+/* The organizer web pages (lib/web.c): does it own path, and answer. */
+int pd_web_owns(const char *path);
+void pd_web_handle(struct pd_app *app, const struct pd_http_req *req,
+    struct pd_http_resp *resp);
+/*
+ * When no organizer account exists: a one-time link (BASE/setup/TOKEN,
+ * good for a day) that makes the first one; *url NULL when accounts
+ * exist.  *url is the caller's to free.
+ */
+int pd_web_setup_link(struct pd_app *app, char **url);
 /* The speaker answer pages under /respond/ (lib/respond.c). */
 void pd_respond_handle(struct pd_app *app, const struct pd_http_req *req,
     struct pd_http_resp *resp);

@@ -89,6 +89,8 @@ struct pd_talk {
 	char *start;		/* own time in the event's zone; NULL: none */
 	char *end;
 	int64_t updated;	/* unix seconds of the last change */
+	char *status_by;	/* who set the status (pd_store_set_actor);
+				   NULL: unknown.  Read only. */
 };
 
 struct pd_attendance {

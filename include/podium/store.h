@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 7
+#define PD_STORE_SCHEMA_VERSION 8
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -43,6 +43,14 @@ int pd_store_schema_version(struct pd_store *st);
 
 /* The revision: a number every write makes larger. */
 int pd_store_revision(struct pd_store *st, int64_t *out);
+
+/*
+ * Who the following writes are made by, recorded where the data keeps it
+ * (a talk's status_by): "speaker" (answer page), "cli", "api", "import",
+ * "organizer:EMAIL" (the web pages).  Copied, cut at 95 bytes; NULL or
+ * "" means "cli", the default of a fresh handle.
+ */
+void pd_store_set_actor(struct pd_store *st, const char *actor);
 
 /* ---- people and organizations ---- */
 
@@ -324,7 +332,9 @@ int pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
  * 4 nudge spacing, the settings table (answer key, base URL) and
  * outbox.refused, 5 erasure (person.erased, the erasure journal), 6 the
  * calendar replies and the IMAP poller's state (reply.h), 7 public
- * attendance (event.public_attendance, grp.public_attendance).
+ * attendance (event.public_attendance, grp.public_attendance), 8 the
+ * organizers' web accounts, sessions, throttling, setup links and
+ * talk.status_by.
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */

@@ -21,7 +21,7 @@ OUT=$ROOT/build-fuzz
 SECONDS_PER=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
 CC=${FUZZ_CC:-clang}
-ALL="ical api route answer config template reply"
+ALL="ical api route answer config template reply web"
 TARGETS=${*:-$ALL}
 
 # -max_len per target: calendars are large, the rest is small.
@@ -34,10 +34,11 @@ max_len() {
 	config) echo 4096 ;;
 	template) echo 8192 ;;
 	reply) echo 16384 ;;
+	web) echo 16384 ;;
 	esac
 }
 
-PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0 libxml-2.0"
+PKGS="libical sqlite3 libcurl jansson libmicrohttpd libcrypto inih zlib gmime-3.0 libxml-2.0 libsodium"
 # pkg-config prints a word list; the commas are one -fsanitize= value.
 # shellcheck disable=SC2054,SC2086,SC2207
 CFLAGS=(-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Ilib
@@ -77,6 +78,8 @@ run_one() {
 	# The template target starts from the real templates, not copies.
 	if [ "$t" = template ]; then
 		dirs+=(templates/de templates/en templates/pages templates/pages/de templates/pages/en)
+	elif [ "$t" = web ]; then
+		dirs+=(templates/web tests/fuzz/corpus/web)
 	else
 		dirs+=("tests/fuzz/corpus/$t")
 	fi
