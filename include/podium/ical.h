@@ -59,4 +59,21 @@ int pd_ical_render(const struct pd_calendar *cal,
 int pd_ical_parse(const char *text, size_t len, struct pd_calendar **out,
     struct pd_error *err);
 
+/*
+ * Streamed parsing, for a file of any size: rd fills buf with up to cap
+ * bytes and sets *n (0 at the end), returning PD_OK or an error.  The
+ * calendar is cut between its components into small calendars, each
+ * parsed as pd_ical_parse would and given to chunk, which borrows it (it
+ * is freed when chunk returns).  Memory follows the largest component
+ * and the people of the file, not its size.  The first error, of
+ * reading, parsing or of chunk, stops the read and is returned; the
+ * chunks before it have been given, so a caller that must change nothing
+ * on a bad file applies them in one transaction.  A talk VEVENT
+ * (X-PODIUM-KIND:talk) is read with the session it follows.
+ */
+typedef int (*pd_ical_read_fn)(void *ctx, char *buf, size_t cap, size_t *n);
+typedef int (*pd_ical_chunk_fn)(void *ctx, const struct pd_calendar *cal);
+int pd_ical_parse_stream(pd_ical_read_fn rd, void *rctx,
+    pd_ical_chunk_fn chunk, void *cctx, struct pd_error *err);
+
 #endif

@@ -196,6 +196,21 @@ int pd_store_import_progress(struct pd_store *st,
     pd_import_progress_fn progress, void *ctx);
 
 /*
+ * The same in pieces, for a file read a chunk at a time
+ * (pd_ical_parse_stream): begin opens one write transaction, add applies
+ * one parsed chunk (progress as above, counting that chunk's events),
+ * end commits when rc is PD_OK and rolls back otherwise, frees im, fills
+ * *stats on success and returns the result.  After a failed add, call
+ * end with its error: nothing of any chunk stays.
+ */
+struct pd_import;
+int pd_store_import_begin(struct pd_store *st, struct pd_import **out);
+int pd_store_import_add(struct pd_import *im, const struct pd_calendar *cal,
+    pd_import_progress_fn progress, void *ctx);
+int pd_store_import_end(struct pd_import *im, int rc,
+    struct pd_import_stats *stats);
+
+/*
  * Personal feed tokens: the store keeps only a hash.  set replaces the
  * person's hash (revoking the old token); find maps a hash to a person.
  */
