@@ -30,6 +30,8 @@
 #include "podium/store.h"
 #include "podium/token.h"
 
+#include "feed_pieces.h"
+
 #define NBUCKETS 256
 
 struct entry {
@@ -50,6 +52,7 @@ struct pd_feeds {
 	struct entry *cur[NBUCKETS];
 	struct entry *prev[NBUCKETS];
 	size_t bytes;
+	struct pd_pieces *pub;		/* public feeds' events, rendered */
 };
 
 static unsigned
@@ -116,6 +119,7 @@ int
 pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
     const struct pd_feeds_opts *opts, struct pd_feeds **out)
 {
+	struct pd_render_opts ro;
 	struct pd_feeds *fc;
 
 	if ((fc = calloc(1, sizeof(*fc))) == NULL)
@@ -130,7 +134,10 @@ pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 	fc->refresh = strdup(opts->refresh != NULL ? opts->refresh : "PT1H");
 	fc->export_dir = opts->export_dir != NULL ?
 	    strdup(opts->export_dir) : NULL;
-	if (fc->name == NULL || fc->refresh == NULL ||
+	memset(&ro, 0, sizeof(ro));
+	ro.privacy = PD_PRIVACY_PUBLIC;
+	if (pd_pieces_new(&ro, &fc->pub) != PD_OK ||
+	    fc->name == NULL || fc->refresh == NULL ||
 	    (opts->export_dir != NULL && fc->export_dir == NULL)) {
 		pd_feeds_free(fc);
 		return PD_ENOMEM;
@@ -146,6 +153,7 @@ pd_feeds_free(struct pd_feeds *fc)
 		return;
 	drop_map(fc->cur, NULL);
 	drop_map(fc->prev, NULL);
+	pd_pieces_free(fc->pub);
 	pthread_mutex_destroy(&fc->cache_lock);
 	free(fc->name);
 	free(fc->refresh);
@@ -159,7 +167,7 @@ pd_feeds_bytes(struct pd_feeds *fc)
 	size_t n;
 
 	pthread_mutex_lock(&fc->cache_lock);
-	n = fc->bytes;
+	n = fc->bytes + pd_pieces_bytes(fc->pub);
 	pthread_mutex_unlock(&fc->cache_lock);
 	return n;
 }
@@ -206,8 +214,13 @@ http_date(int64_t t, char out[40])
 	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+/*
+ * A feed of body (taken over) with its gzip form gz (taken over; NULL:
+ * made here) and tag (16 bytes for the ETag; NULL: a digest of body).
+ */
 static int
-make_feed(char *body, size_t len, struct pd_feed **out)
+make_feed(char *body, size_t len, char *gz, size_t gzlen,
+    const unsigned char *tag, struct pd_feed **out)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -215,20 +228,29 @@ make_feed(char *body, size_t len, struct pd_feed **out)
 	struct pd_feed *f;
 	char *p;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		free(gz);
 		return PD_ENOMEM;
+	}
 	f->refs = 1;
 	f->body = body;
 	f->len = len;
-	if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		free(f);
-		return PD_ENOMEM;
+	f->gz = gz;
+	f->gzlen = gzlen;
+	if (tag == NULL) {
+		if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) !=
+		    1) {
+			free(f->gz);
+			free(f);
+			return PD_ENOMEM;
+		}
+		tag = md;
 	}
 	p = f->etag;
 	*p++ = '"';
 	for (i = 0; i < 16; i++) {
-		*p++ = hex[md[i] >> 4];
-		*p++ = hex[md[i] & 15];
+		*p++ = hex[tag[i] >> 4];
+		*p++ = hex[tag[i] & 15];
 	}
 	*p++ = '"';
 	*p = '\0';
@@ -236,8 +258,9 @@ make_feed(char *body, size_t len, struct pd_feed **out)
 	snprintf(f->gz_etag, sizeof(f->gz_etag), "%.*s-gz\"",
 	    (int)strlen(f->etag) - 1, f->etag);
 	/* Small feeds do not gain from gzip; keep them plain. */
-	if (len > 512 && gzip_body(body, len, &f->gz, &f->gzlen) == PD_OK &&
-	    f->gzlen >= len) {
+	if (f->gz == NULL && len > 512)
+		gzip_body(body, len, &f->gz, &f->gzlen);
+	if (f->gz != NULL && (len <= 512 || f->gzlen >= len)) {
 		free(f->gz);
 		f->gz = NULL;
 		f->gzlen = 0;
@@ -246,9 +269,49 @@ make_feed(char *body, size_t len, struct pd_feed **out)
 	return PD_OK;
 }
 
-/* Renders the feed named name, with the store lock held by the caller. */
+/*
+ * The title of a public feed and its bytes from the pieces: what
+ * render() below gives for the same feed (the topic's name is the one
+ * its events carry, so the slug when it has none).
+ */
 static int
-render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
+render_public(struct pd_feeds *fc, const struct pd_filter *filter,
+    const struct pd_render_opts *ro, struct pd_buf *title, char **body,
+    size_t *len, char **gz, size_t *gzlen, unsigned char tag[16])
+{
+	struct pd_calendar *cal = NULL;
+	struct pd_feed_row *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = pd_store_feed_index(fc->st, filter, &cal, &rows, &n)) !=
+	    PD_OK)
+		return rc;
+	if (filter->kind == PD_FILTER_GROUP ||
+	    (filter->kind == PD_FILTER_TOPIC && n > 0))
+		pd_buf_addf(title, " \xe2\x80\x93 %s", cal->name);
+	else if (filter->kind == PD_FILTER_TOPIC)
+		pd_buf_addf(title, " \xe2\x80\x93 %s", filter->value);
+	free(cal->name);
+	if ((cal->name = pd_buf_detach(title, NULL)) == NULL)
+		rc = PD_ENOMEM;
+	else
+		rc = pd_pieces_render(fc->pub, fc->st, cal, rows, n, ro,
+		    filter->kind == PD_FILTER_ALL, body, len, gz, gzlen, tag,
+		    NULL);
+	free(rows);
+	pd_calendar_free(cal);
+	return rc;
+}
+
+/*
+ * Renders the feed named name, with the store lock held by the caller:
+ * public feeds from the pieces (with their gzip form and tag), personal
+ * ones whole.
+ */
+static int
+render(struct pd_feeds *fc, const char *name, char **body, size_t *len,
+    char **gz, size_t *gzlen, unsigned char tag[16], int *tagged)
 {
 	struct pd_filter filter = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_render_opts ro;
@@ -296,6 +359,12 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 		rc = PD_ENOTFOUND;
 		goto out;
 	}
+	if (filter.kind != PD_FILTER_PERSON) {
+		*tagged = 1;
+		rc = render_public(fc, &filter, &ro, &title, body, len, gz,
+		    gzlen, tag);
+		goto out;
+	}
 	if ((rc = pd_store_calendar(fc->st, &filter, &cal)) != PD_OK)
 		goto out;
 	/* The calendar's name says what it holds: "SMARTCity Gera – Smarte Quartiere". */
@@ -336,10 +405,11 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 {
 	struct pd_feed *f, *old;
 	struct entry *e = NULL;
-	char *body = NULL;
-	size_t len = 0;
+	char *body = NULL, *gz = NULL;
+	size_t len = 0, gzlen = 0;
+	unsigned char tag[16];
 	unsigned h = hash(name);
-	int rc;
+	int tagged = 0, rc;
 
 	pthread_mutex_lock(&fc->cache_lock);
 	if ((f = lookup(fc->cur, name)) != NULL) {
@@ -353,11 +423,13 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	 * this one render instead of each doing their own.
 	 */
 	pthread_mutex_lock(fc->lock);
-	rc = render(fc, name, &body, &len);
+	rc = render(fc, name, &body, &len, &gz, &gzlen, tag, &tagged);
 	pthread_mutex_unlock(fc->lock);
 	if (rc != PD_OK)
 		goto out;
-	if ((rc = make_feed(body, len, &f)) != PD_OK)
+	rc = make_feed(body, len, gz, gzlen, tagged ? tag : NULL, &f);
+	gz = NULL;
+	if (rc != PD_OK)
 		goto out;
 	body = NULL;
 	old = lookup(fc->prev, name);
@@ -389,6 +461,7 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 out:
 	pthread_mutex_unlock(&fc->cache_lock);
 	free(body);
+	free(gz);
 	return rc;
 }
 

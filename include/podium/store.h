@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 3
+#define PD_STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -167,6 +167,28 @@ struct pd_filter {
  */
 int pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
     struct pd_calendar **out);
+
+/*
+ * For a feed kept in pieces (feed_pieces.c).  pd_store_feed_index gives
+ * the calendar of f as pd_store_calendar would, but without events, and
+ * the events' ids and render marks in the calendar's order (*rows: the
+ * caller frees).  An event's render mark moves with every write that
+ * changes what its VEVENT shows (its row, parts, people, group, topics;
+ * kept by triggers), so a rendering made at mark m is still right while
+ * the mark is m.  pd_store_events_by_id loads those events with all
+ * their parts (in calendar order), pd_store_people_by_id people as events
+ * carry them; unknown ids are left out.
+ */
+struct pd_feed_row {
+	int64_t id;
+	int64_t mark;
+};
+int pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
+    struct pd_calendar **cal, struct pd_feed_row **rows, size_t *n);
+int pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event **out, size_t *nout);
+int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_person **out, size_t *nout);
 
 struct pd_import_stats {
 	size_t created;

@@ -1,0 +1,613 @@
+/*
+ * Feeds put together from pieces (feed_pieces.h).
+ *
+ * A public feed is a head (calendar properties, the people its events
+ * name, group members, zones), the VEVENTs of its events in order, and a
+ * tail; ical_render.c renders each part alone with the same bytes as a
+ * whole.  The VEVENTs are nearly all of the bytes and nearly all of the
+ * work, and an event's VEVENT is a function of its rows and the variant
+ * only.  So each one is kept here, keyed by event id, with the render
+ * mark (store.h) it was made at: a feed asks the store for its events'
+ * ids and marks (an index read), renders the few whose mark moved, and
+ * copies the rest.  The head is rendered every time; it is small (one
+ * line per person named) and depends on the whole feed.
+ *
+ * Each piece also keeps what the head needs from its event (zone, the
+ * ids of the people it names), its gzip form and its digest, so that the
+ * gzip of a feed is a concatenation too: every piece is compressed
+ * alone as raw deflate ending in a sync flush (byte-aligned, not final),
+ * which may be followed by any other deflate data; the feed's stream is
+ * a gzip header, the pieces, a final block and the CRC-32 of the whole,
+ * combined from the pieces' (crc32_combine), as pigz does.  Pieces
+ * compress a little worse alone than in one stream; a change costs the
+ * compression of the changed pieces, not of the feed.
+ *
+ * The feed's ETag is made from the digests of its parts; equal bytes
+ * give equal parts (the cut points are the event boundaries), so equal
+ * tags.  Not here: which feeds exist, caching whole feeds, HTTP (feed.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "podium/buf.h"
+#include "podium/ical.h"
+#include "podium/model.h"
+#include "podium/store.h"
+
+#include "feed_pieces.h"
+
+struct piece {
+	int64_t id;
+	int64_t mark;
+	uint64_t seen;		/* pc->gen of the last "all" that had it */
+	char *body;
+	size_t len;
+	unsigned char *gz;	/* raw deflate, sync-flushed */
+	size_t gzlen;
+	uint32_t crc;		/* CRC-32 of body */
+	unsigned char digest[16];
+	char *zone;		/* pd_ical_event_zone(), or NULL */
+	int64_t *people;	/* ids of the people it names */
+	size_t npeople;
+	struct piece *next;	/* in its bucket */
+};
+
+struct pd_pieces {
+	struct pd_render_opts opts;
+	struct piece **buckets;
+	size_t nbuckets, n;
+	uint64_t gen;
+	size_t bytes;
+};
+
+static size_t
+bucket(const struct pd_pieces *pc, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 32) & (pc->nbuckets - 1);
+}
+
+static void
+piece_free(struct piece *p)
+{
+	if (p == NULL)
+		return;
+	free(p->body);
+	free(p->gz);
+	free(p->zone);
+	free(p->people);
+	free(p);
+}
+
+int
+pd_pieces_new(const struct pd_render_opts *opts, struct pd_pieces **out)
+{
+	struct pd_pieces *pc;
+
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return PD_ENOMEM;
+	pc->opts = *opts;
+	pc->opts.refresh = NULL;	/* the head's, not the pieces' */
+	pc->nbuckets = 1024;
+	if ((pc->buckets = calloc(pc->nbuckets, sizeof(*pc->buckets))) ==
+	    NULL) {
+		free(pc);
+		return PD_ENOMEM;
+	}
+	*out = pc;
+	return PD_OK;
+}
+
+void
+pd_pieces_free(struct pd_pieces *pc)
+{
+	struct piece *p, *next;
+	size_t i;
+
+	if (pc == NULL)
+		return;
+	for (i = 0; i < pc->nbuckets; i++)
+		for (p = pc->buckets[i]; p != NULL; p = next) {
+			next = p->next;
+			piece_free(p);
+		}
+	free(pc->buckets);
+	free(pc);
+}
+
+size_t
+pd_pieces_bytes(const struct pd_pieces *pc)
+{
+	return pc->bytes;
+}
+
+static struct piece *
+find(const struct pd_pieces *pc, int64_t id)
+{
+	struct piece *p;
+
+	for (p = pc->buckets[bucket(pc, id)]; p != NULL; p = p->next)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
+static int
+grow(struct pd_pieces *pc)
+{
+	struct piece **nb, *p, *next;
+	size_t n = pc->nbuckets * 2, i, j;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0; i < pc->nbuckets; i++)
+		for (p = pc->buckets[i]; p != NULL; p = next) {
+			next = p->next;
+			j = (size_t)(((uint64_t)p->id * 0x9e3779b97f4a7c15ULL)
+			    >> 32) & (n - 1);
+			p->next = nb[j];
+			nb[j] = p;
+		}
+	free(pc->buckets);
+	pc->buckets = nb;
+	pc->nbuckets = n;
+	return PD_OK;
+}
+
+/* Puts p in place of the piece of its event (taking it over). */
+static int
+put(struct pd_pieces *pc, struct piece *p)
+{
+	struct piece **pp;
+	size_t b;
+
+	if (pc->n >= pc->nbuckets && grow(pc) != PD_OK) {
+		piece_free(p);
+		return PD_ENOMEM;
+	}
+	b = bucket(pc, p->id);
+	for (pp = &pc->buckets[b]; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->id == p->id) {
+			struct piece *old = *pp;
+
+			p->next = old->next;
+			*pp = p;
+			pc->bytes -= old->len + old->gzlen;
+			pc->bytes += p->len + p->gzlen;
+			piece_free(old);
+			return PD_OK;
+		}
+	p->next = pc->buckets[b];
+	pc->buckets[b] = p;
+	pc->n++;
+	pc->bytes += p->len + p->gzlen;
+	return PD_OK;
+}
+
+/* Drops the pieces of events that the last "all" did not have. */
+static void
+sweep(struct pd_pieces *pc)
+{
+	struct piece **pp, *p;
+	size_t i;
+
+	for (i = 0; i < pc->nbuckets; i++)
+		for (pp = &pc->buckets[i]; (p = *pp) != NULL;) {
+			if (p->seen == pc->gen) {
+				pp = &p->next;
+				continue;
+			}
+			*pp = p->next;
+			pc->bytes -= p->len + p->gzlen;
+			pc->n--;
+			piece_free(p);
+		}
+}
+
+/*
+ * Raw deflate of in, ending in a sync flush (last = 0) or in the final
+ * block (last = 1); appended to *out.
+ */
+static int
+deflate_part(const void *in, size_t len, int last, struct pd_buf *out)
+{
+	unsigned char chunk[16384];
+	z_stream zs;
+	int zrc, flush = last ? Z_FINISH : Z_SYNC_FLUSH, rc = PD_OK;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return PD_ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	do {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		zrc = deflate(&zs, flush);
+		if (zrc == Z_STREAM_ERROR) {
+			rc = PD_ENOMEM;
+			break;
+		}
+		if ((rc = pd_buf_add(out, chunk, sizeof(chunk) -
+		    zs.avail_out)) != PD_OK)
+			break;
+	} while (zs.avail_out == 0 || (last && zrc != Z_STREAM_END));
+	deflateEnd(&zs);
+	return rc;
+}
+
+static void
+digest16(const void *data, size_t len, unsigned char out[16])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		memset(md, 0, sizeof(md));
+	memcpy(out, md, 16);
+}
+
+static int
+add_id(int64_t **v, size_t *n, int64_t id)
+{
+	int64_t *nv;
+
+	if (id == 0)
+		return PD_OK;
+	/* Grown at 0 and at every power of two: room for one more. */
+	if (*n == 0 || (*n & (*n - 1)) == 0) {
+		size_t cap = *n == 0 ? 4 : *n * 2;
+
+		if ((nv = realloc(*v, cap * sizeof(*nv))) == NULL)
+			return PD_ENOMEM;
+		*v = nv;
+	}
+	(*v)[(*n)++] = id;
+	return PD_OK;
+}
+
+/* The people ev names, as emit_people() would collect them. */
+static int
+people_of(const struct pd_event *ev, struct piece *p)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = add_id(&p->people, &p->npeople, ev->organizer.id)) != PD_OK)
+		return rc;
+	for (i = 0; i < ev->ntalks; i++)
+		if ((rc = add_id(&p->people, &p->npeople,
+		    ev->talks[i].speaker.id)) != PD_OK ||
+		    (rc = add_id(&p->people, &p->npeople,
+		    ev->talks[i].via.id)) != PD_OK)
+			return rc;
+	for (i = 0; i < ev->nattendances; i++)
+		if ((rc = add_id(&p->people, &p->npeople,
+		    ev->attendances[i].person.id)) != PD_OK)
+			return rc;
+	return PD_OK;
+}
+
+/* Renders ev at mark into a new piece. */
+static int
+make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
+    struct piece **out, struct pd_error *err)
+{
+	struct pd_buf b = PD_BUF_INIT, z = PD_BUF_INIT;
+	struct piece *p;
+	const char *zone;
+	int rc;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return PD_ENOMEM;
+	p->id = ev->id;
+	p->mark = mark;
+	if ((rc = pd_ical_render_event(ev, &pc->opts, &b, err)) != PD_OK)
+		goto out;
+	if ((rc = deflate_part(b.data, b.len, 0, &z)) != PD_OK)
+		goto out;
+	p->len = b.len;
+	p->crc = (uint32_t)crc32(0L, (const Bytef *)b.data, (uInt)b.len);
+	digest16(b.data, b.len, p->digest);
+	p->body = pd_buf_detach(&b, NULL);
+	p->gz = (unsigned char *)pd_buf_detach(&z, &p->gzlen);
+	if (p->body == NULL || p->gz == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	if ((zone = pd_ical_event_zone(ev)) != NULL &&
+	    (p->zone = strdup(zone)) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	if ((rc = people_of(ev, p)) != PD_OK)
+		goto out;
+	*out = p;
+	p = NULL;
+out:
+	piece_free(p);
+	pd_buf_free(&b);
+	pd_buf_free(&z);
+	return rc;
+}
+
+/* The store's message, for the feed's caller. */
+static int
+store_err(struct pd_store *st, int rc, struct pd_error *err)
+{
+	const struct pd_error *e = pd_store_error(st);
+
+	return pd_error_set(err, rc, NULL, "%s", e != NULL && e->msg != NULL ?
+	    e->msg : pd_strerror(rc));
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct pd_feed_row *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Renders the events of rows that have no piece at their mark yet. */
+static int
+refresh(struct pd_pieces *pc, struct pd_store *st,
+    const struct pd_feed_row *rows, size_t n, struct pd_error *err)
+{
+	struct pd_feed_row *need = NULL, key, *hit;
+	struct pd_event *evs = NULL;
+	struct piece *p, *np;
+	int64_t *ids = NULL;
+	size_t nneed = 0, nev = 0, i;
+	int rc = PD_OK;
+
+	for (i = 0; i < n; i++) {
+		p = find(pc, rows[i].id);
+		if (p != NULL && p->mark == rows[i].mark)
+			continue;
+		if (nneed % 256 == 0) {
+			struct pd_feed_row *nr = realloc(need,
+			    (nneed + 256) * sizeof(*nr));
+
+			if (nr == NULL) {
+				rc = PD_ENOMEM;
+				goto out;
+			}
+			need = nr;
+		}
+		need[nneed++] = rows[i];
+	}
+	if (nneed == 0)
+		goto out;
+	if ((ids = malloc(nneed * sizeof(*ids))) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nneed; i++)
+		ids[i] = need[i].id;
+	qsort(need, nneed, sizeof(*need), cmp_row);
+	/*
+	 * A row may be newer than its mark if another process wrote in
+	 * between: the piece then carries the older mark and is made again
+	 * next time, which is only late, never wrong.
+	 */
+	if ((rc = pd_store_events_by_id(st, ids, nneed, &evs, &nev)) != PD_OK) {
+		rc = store_err(st, rc, err);
+		goto out;
+	}
+	for (i = 0; i < nev && rc == PD_OK; i++) {
+		key.id = evs[i].id;
+		if ((hit = bsearch(&key, need, nneed, sizeof(*need),
+		    cmp_row)) == NULL)
+			continue;
+		if ((rc = make_piece(pc, &evs[i], hit->mark, &np, err)) ==
+		    PD_OK)
+			rc = put(pc, np);
+	}
+out:
+	for (i = 0; i < nev; i++)
+		pd_event_clear(&evs[i]);
+	free(evs);
+	free(ids);
+	free(need);
+	return rc;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The people the feed's pieces name, loaded once each. */
+static int
+feed_people(struct pd_store *st, struct piece **ps, size_t n,
+    struct pd_person **out, size_t *nout, struct pd_error *err)
+{
+	int64_t *ids = NULL;
+	size_t total = 0, k = 0, u = 0, i, j;
+	int rc = PD_OK;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n; i++)
+		total += ps[i]->npeople;
+	if (total == 0)
+		return PD_OK;
+	if ((ids = malloc(total * sizeof(*ids))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ps[i]->npeople; j++)
+			ids[k++] = ps[i]->people[j];
+	qsort(ids, k, sizeof(*ids), cmp_id);
+	for (i = 0; i < k; i++)
+		if (u == 0 || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	if ((rc = pd_store_people_by_id(st, ids, u, out, nout)) != PD_OK)
+		rc = store_err(st, rc, err);
+	free(ids);
+	return rc;
+}
+
+/* The feed's tag: a digest of its head and of its pieces' digests. */
+static int
+feed_tag(const struct pd_buf *head, struct piece **ps, size_t np,
+    unsigned char tag[16])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	size_t i;
+	int ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return PD_ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, head->data, head->len) == 1;
+	for (i = 0; ok && i < np; i++)
+		ok = EVP_DigestUpdate(ctx, ps[i]->digest, 16) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return PD_ENOMEM;
+	memcpy(tag, md, 16);
+	return PD_OK;
+}
+
+/* Little-endian, as gzip's trailer has it. */
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+int
+pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
+    const struct pd_calendar *cal, const struct pd_feed_row *rows, size_t n,
+    const struct pd_render_opts *opts, int all, char **body, size_t *len,
+    char **gz, size_t *gzlen, unsigned char tag[16], struct pd_error *err)
+{
+	static const unsigned char gzhead[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0,
+	    0, 3 };
+	struct pd_buf head = PD_BUF_INIT, zhead = PD_BUF_INIT,
+	    ztail = PD_BUF_INIT;
+	struct piece **ps = NULL;
+	struct pd_person *people = NULL;
+	const char **zones = NULL;
+	char *text = NULL, *ztext = NULL;
+	size_t np = 0, nz = 0, npeople = 0, total, ztotal, off, i;
+	uint32_t crc;
+	int rc;
+
+	if ((rc = refresh(pc, st, rows, n, err)) != PD_OK)
+		goto out;
+	if (all)
+		pc->gen++;
+	if ((ps = malloc((n + 1) * sizeof(*ps))) == NULL ||
+	    (zones = malloc((n + 1) * sizeof(*zones))) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct piece *p = find(pc, rows[i].id);
+
+		/* Gone between the index and the load: left out. */
+		if (p == NULL)
+			continue;
+		if (all)
+			p->seen = pc->gen;
+		ps[np++] = p;
+		/* Zones repeat in runs; the head's sort removes the rest. */
+		if (p->zone != NULL && (nz == 0 ||
+		    strcmp(zones[nz - 1], p->zone) != 0))
+			zones[nz++] = p->zone;
+	}
+	if (all)
+		sweep(pc);
+	if ((rc = feed_people(st, ps, np, &people, &npeople, err)) != PD_OK)
+		goto out;
+	if ((rc = pd_ical_render_head(cal, people, npeople, zones, nz, opts,
+	    &head, err)) != PD_OK)
+		goto out;
+	total = head.len + sizeof(PD_ICAL_TAIL) - 1;
+	for (i = 0; i < np; i++)
+		total += ps[i]->len;
+	if ((text = malloc(total + 1)) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	memcpy(text, head.data, head.len);
+	off = head.len;
+	for (i = 0; i < np; i++) {
+		memcpy(text + off, ps[i]->body, ps[i]->len);
+		off += ps[i]->len;
+	}
+	memcpy(text + off, PD_ICAL_TAIL, sizeof(PD_ICAL_TAIL) - 1);
+	off += sizeof(PD_ICAL_TAIL) - 1;
+	text[off] = '\0';
+	if ((rc = feed_tag(&head, ps, np, tag)) != PD_OK)
+		goto out;
+	if (gz != NULL) {
+		if ((rc = deflate_part(head.data, head.len, 0, &zhead)) != PD_OK ||
+		    (rc = deflate_part(PD_ICAL_TAIL, sizeof(PD_ICAL_TAIL) - 1,
+		    1, &ztail)) != PD_OK)
+			goto out;
+		crc = (uint32_t)crc32(0L, (const Bytef *)head.data,
+		    (uInt)head.len);
+		ztotal = sizeof(gzhead) + zhead.len + ztail.len + 8;
+		for (i = 0; i < np; i++) {
+			ztotal += ps[i]->gzlen;
+			crc = (uint32_t)crc32_combine(crc, ps[i]->crc,
+			    (z_off_t)ps[i]->len);
+		}
+		crc = (uint32_t)crc32_combine(crc, (uint32_t)crc32(0L,
+		    (const Bytef *)PD_ICAL_TAIL, sizeof(PD_ICAL_TAIL) - 1),
+		    sizeof(PD_ICAL_TAIL) - 1);
+		if ((ztext = malloc(ztotal)) == NULL) {
+			rc = PD_ENOMEM;
+			goto out;
+		}
+		memcpy(ztext, gzhead, sizeof(gzhead));
+		off = sizeof(gzhead);
+		memcpy(ztext + off, zhead.data, zhead.len);
+		off += zhead.len;
+		for (i = 0; i < np; i++) {
+			memcpy(ztext + off, ps[i]->gz, ps[i]->gzlen);
+			off += ps[i]->gzlen;
+		}
+		memcpy(ztext + off, ztail.data, ztail.len);
+		off += ztail.len;
+		put_le32((unsigned char *)ztext + off, crc);
+		put_le32((unsigned char *)ztext + off + 4, (uint32_t)total);
+		*gz = ztext;
+		*gzlen = ztotal;
+		ztext = NULL;
+	}
+	*body = text;
+	*len = total;
+	text = NULL;
+out:
+	if (rc == PD_ENOMEM)
+		pd_error_set(err, rc, NULL, "out of memory rendering a feed");
+	for (i = 0; i < npeople; i++)
+		pd_person_clear(&people[i]);
+	free(people);
+	free(ps);
+	free(zones);
+	free(text);
+	free(ztext);
+	pd_buf_free(&head);
+	pd_buf_free(&zhead);
+	pd_buf_free(&ztail);
+	return rc;
+}
