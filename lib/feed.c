@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@
 #include "feed_pieces.h"
 
 #define NBUCKETS 256
+/* Feeds from this size on live in a memfd (feed.h); smaller ones need no fd. */
+#define MEMFD_MIN (64u * 1024)
 
 struct entry {
 	char *name;
@@ -80,8 +83,13 @@ pd_feed_release(struct pd_feed *f)
 	if (atomic_fetch_sub_explicit((_Atomic int *)&f->refs, 1,
 	    memory_order_acq_rel) != 1)
 		return;
-	free(f->body);
-	free(f->gz);
+	if (f->fd >= 0) {
+		munmap(f->body, f->len + f->gzlen);
+		close(f->fd);
+	} else {
+		free(f->body);
+		free(f->gz);
+	}
 	free(f);
 }
 
@@ -214,38 +222,14 @@ http_date(int64_t t, char out[40])
 	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/*
- * A feed of body (taken over) with its gzip form gz (taken over; NULL:
- * made here) and tag (16 bytes for the ETag; NULL: a digest of body).
- */
-static int
-make_feed(char *body, size_t len, char *gz, size_t gzlen,
-    const unsigned char *tag, struct pd_feed **out)
+/* The strong tags of f from 16 bytes (one per representation). */
+static void
+set_tags(struct pd_feed *f, const unsigned char *tag)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	struct pd_feed *f;
+	unsigned int i;
 	char *p;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
-		free(gz);
-		return PD_ENOMEM;
-	}
-	f->refs = 1;
-	f->body = body;
-	f->len = len;
-	f->gz = gz;
-	f->gzlen = gzlen;
-	if (tag == NULL) {
-		if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) !=
-		    1) {
-			free(f->gz);
-			free(f);
-			return PD_ENOMEM;
-		}
-		tag = md;
-	}
 	p = f->etag;
 	*p++ = '"';
 	for (i = 0; i < 16; i++) {
@@ -257,16 +241,117 @@ make_feed(char *body, size_t len, char *gz, size_t gzlen,
 	/* Each representation has its own strong tag; made once, not per request. */
 	snprintf(f->gz_etag, sizeof(f->gz_etag), "%.*s-gz\"",
 	    (int)strlen(f->etag) - 1, f->etag);
-	/* Small feeds do not gain from gzip; keep them plain. */
-	if (f->gz == NULL && len > 512)
-		gzip_body(body, len, &f->gz, &f->gzlen);
-	if (f->gz != NULL && (len <= 512 || f->gzlen >= len)) {
-		free(f->gz);
-		f->gz = NULL;
-		f->gzlen = 0;
+}
+
+static int
+new_memfd(void)
+{
+	return memfd_create("podium-feed", MFD_CLOEXEC);
+}
+
+/* Writes all of data to fd. */
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, data, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return PD_EIO;
+		}
+		data += n;
+		len -= (size_t)n;
 	}
+	return PD_OK;
+}
+
+/*
+ * A feed of the memfd fd (taken over): len bytes of text, then gzlen of
+ * gzip.  Small or incompressible feeds are served plain.
+ */
+static int
+feed_of_fd(int fd, size_t len, size_t gzlen, const unsigned char *tag,
+    struct pd_feed **out)
+{
+	struct pd_feed *f;
+	void *map;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		close(fd);
+		return PD_ENOMEM;
+	}
+	if ((map = mmap(NULL, len + gzlen, PROT_READ, MAP_SHARED, fd, 0)) ==
+	    MAP_FAILED) {
+		close(fd);
+		free(f);
+		return PD_ENOMEM;
+	}
+	f->refs = 1;
+	f->fd = fd;
+	f->body = map;
+	f->len = len;
+	f->gzlen = gzlen;
+	f->gz = gzlen > 0 ? (char *)map + len : NULL;
+	set_tags(f, tag);
 	*out = f;
 	return PD_OK;
+}
+
+/*
+ * A feed of body (taken over) with its gzip form gz (taken over; NULL:
+ * made here).  Large ones move into a memfd.
+ */
+static int
+make_feed(char *body, size_t len, char *gz, size_t gzlen,
+    struct pd_feed **out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct pd_feed *f;
+	int fd, rc;
+
+	if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		free(body);
+		free(gz);
+		return PD_ENOMEM;
+	}
+	/* Small feeds do not gain from gzip; keep them plain. */
+	if (gz == NULL && len > 512)
+		gzip_body(body, len, &gz, &gzlen);
+	if (gz != NULL && (len <= 512 || gzlen >= len)) {
+		free(gz);
+		gz = NULL;
+		gzlen = 0;
+	}
+	if (len >= MEMFD_MIN && (fd = new_memfd()) >= 0) {
+		if (write_all(fd, body, len) != PD_OK ||
+		    write_all(fd, gz != NULL ? gz : "", gzlen) != PD_OK) {
+			close(fd);
+			free(body);
+			free(gz);
+			return PD_EIO;
+		}
+		free(body);
+		free(gz);
+		return feed_of_fd(fd, len, gzlen, md, out);
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		free(body);
+		free(gz);
+		return PD_ENOMEM;
+	}
+	f->refs = 1;
+	f->fd = -1;
+	f->body = body;
+	f->len = len;
+	f->gz = gz;
+	f->gzlen = gzlen;
+	set_tags(f, md);
+	rc = PD_OK;
+	*out = f;
+	return rc;
 }
 
 /*
@@ -276,13 +361,14 @@ make_feed(char *body, size_t len, char *gz, size_t gzlen,
  */
 static int
 render_public(struct pd_feeds *fc, const struct pd_filter *filter,
-    const struct pd_render_opts *ro, struct pd_buf *title, char **body,
-    size_t *len, char **gz, size_t *gzlen, unsigned char tag[16])
+    const struct pd_render_opts *ro, struct pd_buf *title,
+    struct pd_feed **out)
 {
 	struct pd_calendar *cal = NULL;
 	struct pd_feed_row *rows = NULL;
-	size_t n = 0;
-	int rc;
+	unsigned char tag[16];
+	size_t n = 0, len = 0, gzlen = 0;
+	int fd = -1, rc;
 
 	if ((rc = pd_store_feed_index(fc->st, filter, &cal, &rows, &n)) !=
 	    PD_OK)
@@ -295,13 +381,22 @@ render_public(struct pd_feeds *fc, const struct pd_filter *filter,
 	free(cal->name);
 	if ((cal->name = pd_buf_detach(title, NULL)) == NULL)
 		rc = PD_ENOMEM;
+	else if ((fd = new_memfd()) < 0)
+		rc = PD_EIO;
 	else
 		rc = pd_pieces_render(fc->pub, fc->st, cal, rows, n, ro,
-		    filter->kind == PD_FILTER_ALL, body, len, gz, gzlen, tag,
-		    NULL);
+		    filter->kind == PD_FILTER_ALL, fd, &len, &gzlen, tag, NULL);
 	free(rows);
 	pd_calendar_free(cal);
-	return rc;
+	if (rc != PD_OK) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	/* The gzip form is sent only when it helps (as make_feed decides). */
+	if (len <= 512 || gzlen >= len)
+		gzlen = 0;
+	return feed_of_fd(fd, len, gzlen, tag, out);
 }
 
 /*
@@ -310,8 +405,7 @@ render_public(struct pd_feeds *fc, const struct pd_filter *filter,
  * ones whole.
  */
 static int
-render(struct pd_feeds *fc, const char *name, char **body, size_t *len,
-    char **gz, size_t *gzlen, unsigned char tag[16], int *tagged)
+render(struct pd_feeds *fc, const char *name, struct pd_feed **out)
 {
 	struct pd_filter filter = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_render_opts ro;
@@ -319,9 +413,9 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len,
 	struct pd_person who;
 	struct pd_buf title = PD_BUF_INIT;
 	const char *what = NULL;
-	char hash_hex[PD_TOKEN_HASH_LEN + 1];
+	char hash_hex[PD_TOKEN_HASH_LEN + 1], *body = NULL;
 	int64_t pid = 0;
-	size_t i, j;
+	size_t i, j, len = 0;
 	int rc;
 
 	memset(&ro, 0, sizeof(ro));
@@ -360,9 +454,7 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len,
 		goto out;
 	}
 	if (filter.kind != PD_FILTER_PERSON) {
-		*tagged = 1;
-		rc = render_public(fc, &filter, &ro, &title, body, len, gz,
-		    gzlen, tag);
+		rc = render_public(fc, &filter, &ro, &title, out);
 		goto out;
 	}
 	if ((rc = pd_store_calendar(fc->st, &filter, &cal)) != PD_OK)
@@ -391,7 +483,8 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len,
 		rc = PD_ENOMEM;
 		goto out;
 	}
-	rc = pd_ical_render(cal, &ro, body, len, NULL);
+	if ((rc = pd_ical_render(cal, &ro, &body, &len, NULL)) == PD_OK)
+		rc = make_feed(body, len, NULL, 0, out);
 out:
 	pd_buf_free(&title);
 	pd_person_clear(&who);
@@ -405,11 +498,8 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 {
 	struct pd_feed *f, *old;
 	struct entry *e = NULL;
-	char *body = NULL, *gz = NULL;
-	size_t len = 0, gzlen = 0;
-	unsigned char tag[16];
 	unsigned h = hash(name);
-	int tagged = 0, rc;
+	int rc;
 
 	pthread_mutex_lock(&fc->cache_lock);
 	if ((f = lookup(fc->cur, name)) != NULL) {
@@ -423,15 +513,10 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	 * this one render instead of each doing their own.
 	 */
 	pthread_mutex_lock(fc->lock);
-	rc = render(fc, name, &body, &len, &gz, &gzlen, tag, &tagged);
+	rc = render(fc, name, &f);
 	pthread_mutex_unlock(fc->lock);
 	if (rc != PD_OK)
 		goto out;
-	rc = make_feed(body, len, gz, gzlen, tagged ? tag : NULL, &f);
-	gz = NULL;
-	if (rc != PD_OK)
-		goto out;
-	body = NULL;
 	old = lookup(fc->prev, name);
 	/*
 	 * New bytes need a newer stamp than the old ones, even when the
@@ -460,8 +545,6 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	*out = f;
 out:
 	pthread_mutex_unlock(&fc->cache_lock);
-	free(body);
-	free(gz);
 	return rc;
 }
 

@@ -26,8 +26,12 @@
  * give equal parts (the cut points are the event boundaries), so equal
  * tags.  Not here: which feeds exist, caching whole feeds, HTTP (feed.c).
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <zlib.h>
@@ -38,6 +42,9 @@
 #include "podium/store.h"
 
 #include "feed_pieces.h"
+
+/* Events loaded and rendered at a time (a first render loads them all). */
+#define LOAD_BATCH 512
 
 struct piece {
 	int64_t id;
@@ -363,7 +370,7 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 	struct pd_event *evs = NULL;
 	struct piece *p, *np;
 	int64_t *ids = NULL;
-	size_t nneed = 0, nev = 0, i;
+	size_t nneed = 0, nev = 0, i, b;
 	int rc = PD_OK;
 
 	for (i = 0; i < n; i++) {
@@ -394,20 +401,32 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 	/*
 	 * A row may be newer than its mark if another process wrote in
 	 * between: the piece then carries the older mark and is made again
-	 * next time, which is only late, never wrong.
+	 * next time, which is only late, never wrong.  Events are loaded a
+	 * batch at a time, so that a first render never holds the whole
+	 * calendar as structs.
 	 */
-	if ((rc = pd_store_events_by_id(st, ids, nneed, &evs, &nev)) != PD_OK) {
-		rc = store_err(st, rc, err);
-		goto out;
-	}
-	for (i = 0; i < nev && rc == PD_OK; i++) {
-		key.id = evs[i].id;
-		if ((hit = bsearch(&key, need, nneed, sizeof(*need),
-		    cmp_row)) == NULL)
-			continue;
-		if ((rc = make_piece(pc, &evs[i], hit->mark, &np, err)) ==
-		    PD_OK)
-			rc = put(pc, np);
+	for (b = 0; b < nneed && rc == PD_OK; b += LOAD_BATCH) {
+		size_t nb = nneed - b < LOAD_BATCH ? nneed - b : LOAD_BATCH;
+
+		if ((rc = pd_store_events_by_id(st, ids + b, nb, &evs,
+		    &nev)) != PD_OK) {
+			rc = store_err(st, rc, err);
+			break;
+		}
+		for (i = 0; i < nev && rc == PD_OK; i++) {
+			key.id = evs[i].id;
+			if ((hit = bsearch(&key, need, nneed, sizeof(*need),
+			    cmp_row)) == NULL)
+				continue;
+			if ((rc = make_piece(pc, &evs[i], hit->mark, &np,
+			    err)) == PD_OK)
+				rc = put(pc, np);
+		}
+		for (i = 0; i < nev; i++)
+			pd_event_clear(&evs[i]);
+		free(evs);
+		evs = NULL;
+		nev = 0;
 	}
 out:
 	for (i = 0; i < nev; i++)
@@ -491,21 +510,84 @@ put_le32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
+/* Writes all of data to fd. */
+static int
+put_bytes(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return PD_EIO;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return PD_OK;
+}
+
+/*
+ * Writes the parts of each piece (gz: its deflate, else its text) to fd,
+ * IOV_MAX at a time.
+ */
+static int
+put_pieces(int fd, struct piece **ps, size_t np, int gz)
+{
+	struct iovec iov[IOV_MAX];
+	size_t i = 0, k, left;
+	ssize_t w;
+
+	while (i < np) {
+		for (k = 0, left = 0; k < IOV_MAX && i + k < np; k++) {
+			iov[k].iov_base = gz ? (void *)ps[i + k]->gz :
+			    ps[i + k]->body;
+			iov[k].iov_len = gz ? ps[i + k]->gzlen :
+			    ps[i + k]->len;
+			left += iov[k].iov_len;
+		}
+		i += k;
+		/* A short write leaves the rest to put_bytes. */
+		while ((w = writev(fd, iov, (int)k)) < 0 && errno == EINTR)
+			;
+		if (w < 0)
+			return PD_EIO;
+		if ((size_t)w < left) {
+			size_t done = (size_t)w, j;
+
+			for (j = 0; j < k; j++) {
+				if (done >= iov[j].iov_len) {
+					done -= iov[j].iov_len;
+					continue;
+				}
+				if (put_bytes(fd, (char *)iov[j].iov_base +
+				    done, iov[j].iov_len - done) != PD_OK)
+					return PD_EIO;
+				done = 0;
+			}
+		}
+	}
+	return PD_OK;
+}
+
 int
 pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
     const struct pd_calendar *cal, const struct pd_feed_row *rows, size_t n,
-    const struct pd_render_opts *opts, int all, char **body, size_t *len,
-    char **gz, size_t *gzlen, unsigned char tag[16], struct pd_error *err)
+    const struct pd_render_opts *opts, int all, int fd, size_t *len,
+    size_t *gzlen, unsigned char tag[16], struct pd_error *err)
 {
 	static const unsigned char gzhead[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0,
 	    0, 3 };
+	static const char tail[] = PD_ICAL_TAIL;
 	struct pd_buf head = PD_BUF_INIT, zhead = PD_BUF_INIT,
 	    ztail = PD_BUF_INIT;
 	struct piece **ps = NULL;
 	struct pd_person *people = NULL;
 	const char **zones = NULL;
-	char *text = NULL, *ztext = NULL;
-	size_t np = 0, nz = 0, npeople = 0, total, ztotal, off, i;
+	unsigned char trailer[8];
+	size_t np = 0, nz = 0, npeople = 0, total, ztotal, i;
 	uint32_t crc;
 	int rc;
 
@@ -539,73 +621,49 @@ pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
 	if ((rc = pd_ical_render_head(cal, people, npeople, zones, nz, opts,
 	    &head, err)) != PD_OK)
 		goto out;
-	total = head.len + sizeof(PD_ICAL_TAIL) - 1;
-	for (i = 0; i < np; i++)
-		total += ps[i]->len;
-	if ((text = malloc(total + 1)) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	memcpy(text, head.data, head.len);
-	off = head.len;
-	for (i = 0; i < np; i++) {
-		memcpy(text + off, ps[i]->body, ps[i]->len);
-		off += ps[i]->len;
-	}
-	memcpy(text + off, PD_ICAL_TAIL, sizeof(PD_ICAL_TAIL) - 1);
-	off += sizeof(PD_ICAL_TAIL) - 1;
-	text[off] = '\0';
 	if ((rc = feed_tag(&head, ps, np, tag)) != PD_OK)
 		goto out;
-	if (gz != NULL) {
-		if ((rc = deflate_part(head.data, head.len, 0, &zhead)) != PD_OK ||
-		    (rc = deflate_part(PD_ICAL_TAIL, sizeof(PD_ICAL_TAIL) - 1,
-		    1, &ztail)) != PD_OK)
-			goto out;
-		crc = (uint32_t)crc32(0L, (const Bytef *)head.data,
-		    (uInt)head.len);
-		ztotal = sizeof(gzhead) + zhead.len + ztail.len + 8;
-		for (i = 0; i < np; i++) {
-			ztotal += ps[i]->gzlen;
-			crc = (uint32_t)crc32_combine(crc, ps[i]->crc,
-			    (z_off_t)ps[i]->len);
-		}
-		crc = (uint32_t)crc32_combine(crc, (uint32_t)crc32(0L,
-		    (const Bytef *)PD_ICAL_TAIL, sizeof(PD_ICAL_TAIL) - 1),
-		    sizeof(PD_ICAL_TAIL) - 1);
-		if ((ztext = malloc(ztotal)) == NULL) {
-			rc = PD_ENOMEM;
-			goto out;
-		}
-		memcpy(ztext, gzhead, sizeof(gzhead));
-		off = sizeof(gzhead);
-		memcpy(ztext + off, zhead.data, zhead.len);
-		off += zhead.len;
-		for (i = 0; i < np; i++) {
-			memcpy(ztext + off, ps[i]->gz, ps[i]->gzlen);
-			off += ps[i]->gzlen;
-		}
-		memcpy(ztext + off, ztail.data, ztail.len);
-		off += ztail.len;
-		put_le32((unsigned char *)ztext + off, crc);
-		put_le32((unsigned char *)ztext + off + 4, (uint32_t)total);
-		*gz = ztext;
-		*gzlen = ztotal;
-		ztext = NULL;
+	/* The text, then its gzip form right after it. */
+	total = head.len + sizeof(tail) - 1;
+	for (i = 0; i < np; i++)
+		total += ps[i]->len;
+	if ((rc = put_bytes(fd, head.data, head.len)) != PD_OK ||
+	    (rc = put_pieces(fd, ps, np, 0)) != PD_OK ||
+	    (rc = put_bytes(fd, tail, sizeof(tail) - 1)) != PD_OK)
+		goto out;
+	if ((rc = deflate_part(head.data, head.len, 0, &zhead)) != PD_OK ||
+	    (rc = deflate_part(tail, sizeof(tail) - 1, 1, &ztail)) != PD_OK)
+		goto out;
+	crc = (uint32_t)crc32(0L, (const Bytef *)head.data, (uInt)head.len);
+	ztotal = sizeof(gzhead) + zhead.len + ztail.len + sizeof(trailer);
+	for (i = 0; i < np; i++) {
+		ztotal += ps[i]->gzlen;
+		crc = (uint32_t)crc32_combine(crc, ps[i]->crc,
+		    (z_off_t)ps[i]->len);
 	}
-	*body = text;
+	crc = (uint32_t)crc32_combine(crc, (uint32_t)crc32(0L,
+	    (const Bytef *)tail, sizeof(tail) - 1), sizeof(tail) - 1);
+	put_le32(trailer, crc);
+	put_le32(trailer + 4, (uint32_t)total);
+	if ((rc = put_bytes(fd, gzhead, sizeof(gzhead))) != PD_OK ||
+	    (rc = put_bytes(fd, zhead.data, zhead.len)) != PD_OK ||
+	    (rc = put_pieces(fd, ps, np, 1)) != PD_OK ||
+	    (rc = put_bytes(fd, ztail.data, ztail.len)) != PD_OK ||
+	    (rc = put_bytes(fd, trailer, sizeof(trailer))) != PD_OK)
+		goto out;
 	*len = total;
-	text = NULL;
+	*gzlen = ztotal;
 out:
 	if (rc == PD_ENOMEM)
 		pd_error_set(err, rc, NULL, "out of memory rendering a feed");
+	else if (rc == PD_EIO)
+		pd_error_set(err, rc, NULL, "writing a feed: %s",
+		    strerror(errno));
 	for (i = 0; i < npeople; i++)
 		pd_person_clear(&people[i]);
 	free(people);
 	free(ps);
 	free(zones);
-	free(text);
-	free(ztext);
 	pd_buf_free(&head);
 	pd_buf_free(&zhead);
 	pd_buf_free(&ztail);

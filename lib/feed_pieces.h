@@ -28,20 +28,20 @@ int pd_pieces_new(const struct pd_render_opts *opts, struct pd_pieces **out);
 void pd_pieces_free(struct pd_pieces *pc);
 
 /*
- * Renders the calendar cal (name and groups, no events) with the events
- * of rows (pd_store_feed_index, in that order) into *body and *len (the
- * caller frees), rendering only the events whose piece is missing or
- * older than its mark.  opts must be the variant's, with the head's
- * refresh.  all: rows are every event of the store, so pieces of events
- * not among them are dropped.  The gzip form (RFC 1952) of the same
- * bytes comes in *gz and *gzlen when gz is not NULL, put together from
- * pieces compressed once each.  tag gets 16 bytes that differ when the
- * bytes differ (for the ETag), cheaper than a digest of the whole.
+ * Writes the calendar cal (name and groups, no events) with the events of
+ * rows (pd_store_feed_index, in that order) to fd: the text (*len bytes),
+ * then right after it its gzip form (RFC 1952, *gzlen bytes), put
+ * together from pieces compressed once each.  Only the events whose
+ * piece is missing or older than its mark are rendered.  opts must be
+ * the variant's, with the head's refresh.  all: rows are every event of
+ * the store, so pieces of events not among them are dropped.  tag gets
+ * 16 bytes that differ when the text differs (for the ETag), cheaper
+ * than a digest of the whole.  On failure fd holds a part.
  */
 int pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
     const struct pd_calendar *cal, const struct pd_feed_row *rows, size_t n,
-    const struct pd_render_opts *opts, int all, char **body, size_t *len,
-    char **gz, size_t *gzlen, unsigned char tag[16], struct pd_error *err);
+    const struct pd_render_opts *opts, int all, int fd, size_t *len,
+    size_t *gzlen, unsigned char tag[16], struct pd_error *err);
 
 /* Bytes held by the pieces (renderings and their gzip). */
 size_t pd_pieces_bytes(const struct pd_pieces *pc);

@@ -24,6 +24,13 @@ struct pd_feed {
 	size_t len;
 	char *gz;		/* gzip of body; NULL when it would not help */
 	size_t gzlen;
+	/*
+	 * A large feed lives in a memfd, body at offset 0 and gz at len,
+	 * and body and gz point into a read-only mapping of it: the bytes
+	 * exist once, in the page cache, and are sent from there
+	 * (sendfile).  -1: body and gz are on the heap.
+	 */
+	int fd;
 	char etag[40];		/* strong: "\"<hash>\"" */
 	char gz_etag[44];	/* the gzip form's own: "\"<hash>-gz\"" */
 	char last_modified[40];	/* IMF-fixdate */
