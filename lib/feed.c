@@ -11,6 +11,7 @@
  * generation is kept until the next render of that feed can compare.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,9 +38,16 @@
 /* Feeds from this size on live in a memfd (feed.h); smaller ones need no fd. */
 #define MEMFD_MIN (64u * 1024)
 
+/*
+ * A cached feed.  In the previous generation only its tag and stamp are
+ * kept (feed NULL): that is all a new rendition is compared with, and a
+ * feed of hundreds of MB is not held twice.
+ */
 struct entry {
 	char *name;
 	struct pd_feed *feed;
+	char etag[40];
+	int64_t mtime;
 	struct entry *next;
 };
 
@@ -102,7 +110,7 @@ drop_map(struct entry **map, size_t *bytes)
 	for (i = 0; i < NBUCKETS; i++) {
 		for (e = map[i]; e != NULL; e = next) {
 			next = e->next;
-			if (bytes != NULL)
+			if (bytes != NULL && e->feed != NULL)
 				*bytes -= e->feed->len + e->feed->gzlen;
 			pd_feed_release(e->feed);
 			free(e->name);
@@ -112,15 +120,23 @@ drop_map(struct entry **map, size_t *bytes)
 	}
 }
 
-static struct pd_feed *
-lookup(struct entry **map, const char *name)
+static struct entry *
+lookup_entry(struct entry **map, const char *name)
 {
 	struct entry *e;
 
 	for (e = map[hash(name)]; e != NULL; e = e->next)
 		if (strcmp(e->name, name) == 0)
-			return e->feed;
+			return e;
 	return NULL;
+}
+
+static struct pd_feed *
+lookup(struct entry **map, const char *name)
+{
+	struct entry *e = lookup_entry(map, name);
+
+	return e != NULL ? e->feed : NULL;
 }
 
 int
@@ -496,8 +512,8 @@ int
 pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
     struct pd_feed **out)
 {
-	struct pd_feed *f, *old;
-	struct entry *e = NULL;
+	struct pd_feed *f;
+	struct entry *e = NULL, *old;
 	unsigned h = hash(name);
 	int rc;
 
@@ -517,7 +533,7 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	pthread_mutex_unlock(fc->lock);
 	if (rc != PD_OK)
 		goto out;
-	old = lookup(fc->prev, name);
+	old = lookup_entry(fc->prev, name);
 	/*
 	 * New bytes need a newer stamp than the old ones, even when the
 	 * clock has not moved a whole second (or is pinned by PODIUM_NOW):
@@ -548,13 +564,65 @@ out:
 	return rc;
 }
 
-/* Writes data to dir/name through a temporary file, fsync and rename. */
+/*
+ * Up to n bytes of f's text from off into buf; the number copied.  From
+ * the memfd with pread, so that exporting does not map the feed's pages
+ * into the daemon.
+ */
+static ssize_t
+feed_read(const struct pd_feed *f, size_t off, char *buf, size_t n)
+{
+	if (off >= f->len)
+		return 0;
+	if (n > f->len - off)
+		n = f->len - off;
+	if (f->fd >= 0)
+		return pread(f->fd, buf, n, (off_t)off);
+	memcpy(buf, f->body + off, n);
+	return (ssize_t)n;
+}
+
+/*
+ * Whether path already holds exactly f's text.  A file is rewritten only
+ * when its bytes change: nginx or a CDN in front of export_dir tags a
+ * file by mtime and size, and would send every feed to every subscriber
+ * again after any write.
+ */
 static int
-write_atomic(const char *dir, const char *name, const char *data,
-    size_t len, struct pd_error *err)
+same_file(const char *path, const struct pd_feed *f)
+{
+	char a[65536], b[65536];
+	struct stat sb;
+	size_t off = 0;
+	ssize_t n, m;
+	int fd, same = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uintmax_t)sb.st_size != (uintmax_t)f->len)
+		goto out;
+	while (off < f->len) {
+		if ((n = feed_read(f, off, a, sizeof(a))) <= 0 ||
+		    (m = pread(fd, b, (size_t)n, (off_t)off)) != n ||
+		    memcmp(a, b, (size_t)n) != 0)
+			goto out;
+		off += (size_t)n;
+	}
+	same = 1;
+out:
+	close(fd);
+	return same;
+}
+
+/* Writes f's text to dir/name through a temporary file, fsync and rename. */
+static int
+write_atomic(const char *dir, const char *name, const struct pd_feed *f,
+    struct pd_error *err)
 {
 	struct pd_buf path = PD_BUF_INIT, tmp = PD_BUF_INIT;
 	const char *slash;
+	char chunk[65536];
 	ssize_t n;
 	size_t off = 0;
 	int fd = -1, rc = PD_OK;
@@ -565,6 +633,8 @@ write_atomic(const char *dir, const char *name, const char *data,
 		rc = PD_ENOMEM;
 		goto out;
 	}
+	if (same_file(path.data, f))
+		goto out;
 	if ((slash = strrchr(name, '/')) != NULL) {
 		struct pd_buf sub = PD_BUF_INIT;
 
@@ -579,12 +649,11 @@ write_atomic(const char *dir, const char *name, const char *data,
 		    tmp.data, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
+	while (off < f->len) {
+		if ((n = feed_read(f, off, chunk, sizeof(chunk))) <= 0 ||
+		    write_all(fd, chunk, (size_t)n) != PD_OK) {
 			rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
-			    tmp.data, strerror(errno));
+			    tmp.data, n == 0 ? "short read" : strerror(errno));
 			goto out;
 		}
 		off += (size_t)n;
@@ -621,8 +690,8 @@ export_one(struct pd_feeds *fc, const char *name, int64_t now,
 		return pd_error_set(err, rc, "export_dir", "%s: %s", name,
 		    pd_strerror(rc));
 	pd_buf_addf(&file, "%s.ics", name);
-	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data,
-	    f->body, f->len, err) : PD_ENOMEM;
+	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data, f,
+	    err) : PD_ENOMEM;
 	pd_buf_free(&file);
 	pd_feed_release(f);
 	return rc;
@@ -670,7 +739,9 @@ out:
 int
 pd_feeds_refresh(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 {
+	struct entry *e;
 	int64_t rev = 0;
+	size_t i;
 	int rc;
 
 	pthread_mutex_lock(fc->lock);
@@ -685,6 +756,13 @@ pd_feeds_refresh(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	}
 	/* What is cached now becomes the generation to compare with. */
 	drop_map(fc->prev, NULL);
+	for (i = 0; i < NBUCKETS; i++)
+		for (e = fc->cur[i]; e != NULL; e = e->next) {
+			memcpy(e->etag, e->feed->etag, sizeof(e->etag));
+			e->mtime = e->feed->mtime;
+			pd_feed_release(e->feed);
+			e->feed = NULL;
+		}
 	memcpy(fc->prev, fc->cur, sizeof(fc->cur));
 	memset(fc->cur, 0, sizeof(fc->cur));
 	fc->bytes = 0;

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -438,6 +441,128 @@ pieces__a_feed_served_twice__is_not_rendered_again(void **state)
 	pd_feed_release(b);
 }
 
+static int64_t
+mtime_of(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s.ics", dir, name);
+	assert_int_equal(stat(path, &sb), 0);
+	return (int64_t)sb.st_mtime;
+}
+
+/* Sets every exported file's mtime far back, so a rewrite shows. */
+static void
+age(const char *dir, char names[][128], size_t n)
+{
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s.ics", dir, names[i]);
+		assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	}
+}
+
+static void
+export_dir__a_write_that_changes_no_feed__rewrites_no_file(void **state)
+{
+	struct fx *f = *state;
+	struct pd_feeds_opts o = { "Test", "PT1H", 3600, NULL };
+	struct pd_feeds *fc = NULL;
+	struct pd_group *g = NULL;
+	struct pd_topic *t = NULL;
+	struct pd_calendar *cal = NULL;
+	struct pd_filter all = { PD_FILTER_ALL, NULL, 0 };
+	struct pd_person p;
+	char dir[64], names[64][128], hit[64];
+	size_t ng = 0, nt = 0, n = 0, i, j, untouched = 0;
+	int64_t eid = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/podium-export-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	o.export_dir = dir;
+	assert_int_equal(pd_feeds_new(f->st, &f->lock, &o, &fc), PD_OK);
+	assert_int_equal(pd_feeds_refresh(fc, NOW, NULL), PD_OK);
+	assert_int_equal(pd_store_group_list(f->st, &g, &ng), PD_OK);
+	assert_int_equal(pd_store_topic_list(f->st, &t, &nt), PD_OK);
+	snprintf(names[n++], sizeof(names[0]), "all");
+	for (i = 0; i < ng && n < 64; i++)
+		snprintf(names[n++], sizeof(names[0]), "group/%s", g[i].slug);
+	for (i = 0; i < nt && n < 64; i++)
+		snprintf(names[n++], sizeof(names[0]), "topic/%s", t[i].slug);
+	age(dir, names, n);
+
+	/* Someone no event names: a write, but no feed changes. */
+	memset(&p, 0, sizeof(p));
+	p.name = strdup("Niemand Bekanntes");
+	assert_int_equal(pd_store_person_add(f->st, &p), PD_OK);
+	pd_person_clear(&p);
+	assert_int_equal(pd_feeds_refresh(fc, NOW + 60, NULL), PD_OK);
+	for (i = 0; i < n; i++)
+		if (mtime_of(dir, names[i]) != 1000000000) {
+			print_error("%s.ics was rewritten\n", names[i]);
+			fail();
+		}
+
+	/*
+	 * A move changes "all" and the feeds of the event's group and
+	 * topics (hit), no other file.
+	 */
+	assert_int_equal(pd_store_calendar(f->st, &all, &cal), PD_OK);
+	memset(hit, 0, sizeof(hit));
+	for (i = 0; i < cal->nevents && eid == 0; i++) {
+		const struct pd_event *ev = &cal->events[i];
+
+		if (ev->group_slug == NULL || ev->ntopics == 0)
+			continue;
+		eid = ev->id;
+		for (j = 1; j < n; j++) {
+			char want[128];
+			size_t k;
+
+			snprintf(want, sizeof(want), "group/%s", ev->group_slug);
+			if (strcmp(names[j], want) == 0)
+				hit[j] = 1;
+			for (k = 0; k < ev->ntopics; k++) {
+				char *slug = pd_slug(ev->topics[k]);
+
+				snprintf(want, sizeof(want), "topic/%s", slug);
+				free(slug);
+				if (strcmp(names[j], want) == 0)
+					hit[j] = 1;
+			}
+		}
+	}
+	pd_calendar_free(cal);
+	assert_true(eid != 0);
+	assert_int_equal(pd_store_event_move(f->st, eid, "2021-05-05 10:00",
+	    NULL), PD_OK);
+	assert_int_equal(pd_feeds_refresh(fc, NOW + 120, NULL), PD_OK);
+	assert_true(mtime_of(dir, "all") != 1000000000);
+	for (j = 1; j < n; j++) {
+		if (hit[j])
+			assert_true(mtime_of(dir, names[j]) != 1000000000);
+		else {
+			assert_int_equal(mtime_of(dir, names[j]), 1000000000);
+			untouched++;
+		}
+	}
+	assert_true(untouched > 0);
+
+	pd_feeds_free(fc);
+	pd_group_list_free(g, ng);
+	pd_topic_list_free(t, nt);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -447,6 +572,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    pieces__a_feed_served_twice__is_not_rendered_again,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    export_dir__a_write_that_changes_no_feed__rewrites_no_file,
 		    setup, teardown),
 	};
 
