@@ -59,6 +59,8 @@ struct pd_feeds {
 	char *refresh;
 	int64_t refresh_seconds;
 	char *export_dir;
+	int64_t history;		/* [feeds] history, seconds; 0: all */
+	int64_t window;			/* hour of the current map's cutoff */
 	int64_t revision;		/* of the current map; -1: none */
 	struct entry *cur[NBUCKETS];
 	struct entry *prev[NBUCKETS];
@@ -168,6 +170,15 @@ pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 	}
 	*out = fc;
 	return PD_OK;
+}
+
+void
+pd_feeds_set_history(struct pd_feeds *fc, int64_t seconds)
+{
+	pthread_mutex_lock(&fc->cache_lock);
+	fc->history = seconds > 0 ? seconds : 0;
+	fc->revision = -1;	/* what is cached may hold too much */
+	pthread_mutex_unlock(&fc->cache_lock);
 }
 
 void
@@ -377,7 +388,7 @@ make_feed(char *body, size_t len, char *gz, size_t gzlen,
  */
 static int
 render_public(struct pd_feeds *fc, const struct pd_filter *filter,
-    const struct pd_render_opts *ro, struct pd_buf *title,
+    int64_t since, const struct pd_render_opts *ro, struct pd_buf *title,
     struct pd_feed **out)
 {
 	struct pd_calendar *cal = NULL;
@@ -386,8 +397,8 @@ render_public(struct pd_feeds *fc, const struct pd_filter *filter,
 	size_t n = 0, len = 0, gzlen = 0;
 	int fd = -1, rc;
 
-	if ((rc = pd_store_feed_index(fc->st, filter, &cal, &rows, &n)) !=
-	    PD_OK)
+	if ((rc = pd_store_feed_index(fc->st, filter, since, &cal, &rows,
+	    &n)) != PD_OK)
 		return rc;
 	if (filter->kind == PD_FILTER_GROUP ||
 	    (filter->kind == PD_FILTER_TOPIC && n > 0))
@@ -421,7 +432,8 @@ render_public(struct pd_feeds *fc, const struct pd_filter *filter,
  * ones whole.
  */
 static int
-render(struct pd_feeds *fc, const char *name, struct pd_feed **out)
+render(struct pd_feeds *fc, const char *name, int64_t now,
+    struct pd_feed **out)
 {
 	struct pd_filter filter = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_render_opts ro;
@@ -430,7 +442,7 @@ render(struct pd_feeds *fc, const char *name, struct pd_feed **out)
 	struct pd_buf title = PD_BUF_INIT;
 	const char *what = NULL;
 	char hash_hex[PD_TOKEN_HASH_LEN + 1], *body = NULL;
-	int64_t pid = 0;
+	int64_t pid = 0, since = 0;
 	size_t i, j, len = 0;
 	int rc;
 
@@ -438,6 +450,8 @@ render(struct pd_feeds *fc, const char *name, struct pd_feed **out)
 	memset(&who, 0, sizeof(who));
 	ro.privacy = PD_PRIVACY_PUBLIC;
 	ro.refresh = fc->refresh;
+	if (fc->history > 0)
+		since = now - fc->history;
 	pd_buf_adds(&title, fc->name);
 	if (strcmp(name, "all") == 0) {
 		;
@@ -470,10 +484,11 @@ render(struct pd_feeds *fc, const char *name, struct pd_feed **out)
 		goto out;
 	}
 	if (filter.kind != PD_FILTER_PERSON) {
-		rc = render_public(fc, &filter, &ro, &title, out);
+		rc = render_public(fc, &filter, since, &ro, &title, out);
 		goto out;
 	}
-	if ((rc = pd_store_calendar(fc->st, &filter, &cal)) != PD_OK)
+	if ((rc = pd_store_calendar_since(fc->st, &filter, since, &cal)) !=
+	    PD_OK)
 		goto out;
 	/* The calendar's name says what it holds: "SMARTCity Gera – Smarte Quartiere". */
 	for (i = 0; what == NULL && filter.kind == PD_FILTER_GROUP &&
@@ -529,7 +544,7 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	 * this one render instead of each doing their own.
 	 */
 	pthread_mutex_lock(fc->lock);
-	rc = render(fc, name, &f);
+	rc = render(fc, name, now, &f);
 	pthread_mutex_unlock(fc->lock);
 	if (rc != PD_OK)
 		goto out;
@@ -750,10 +765,13 @@ pd_feeds_refresh(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	if (rc != PD_OK)
 		return rc;
 	pthread_mutex_lock(&fc->cache_lock);
-	if (rev == fc->revision) {
+	/* With a history window, time alone moves the feeds: hourly. */
+	if (rev == fc->revision && (fc->history == 0 ||
+	    (now - fc->history) / 3600 == fc->window)) {
 		pthread_mutex_unlock(&fc->cache_lock);
 		return PD_OK;
 	}
+	fc->window = (now - fc->history) / 3600;
 	/* What is cached now becomes the generation to compare with. */
 	drop_map(fc->prev, NULL);
 	for (i = 0; i < NBUCKETS; i++)

@@ -860,6 +860,7 @@ struct evset {
 	size_t n;
 	struct evidx *idx;
 	size_t last;		/* the event the previous part row went to */
+	int64_t since;		/* nonzero: only series ending at or after */
 };
 
 static void
@@ -974,6 +975,29 @@ prepare3(struct pd_store *st, const char *head, const char *where,
 	return rc;
 }
 
+/*
+ * The scope's WHERE with "the series ends at since or later" added as ?2
+ * when since is nonzero (a feed's history window, [feeds] history).
+ */
+static int
+prepare_since(struct pd_store *st, const char *head, enum scope sc,
+    int64_t since, const char *tail, sqlite3_stmt **out)
+{
+	struct pd_buf w = PD_BUF_INIT;
+	int rc;
+
+	pd_buf_adds(&w, event_where[sc]);
+	if (since != 0)
+		pd_buf_adds(&w, *event_where[sc] == '\0' ?
+		    "WHERE e.series_end_utc >= ?2 " :
+		    "AND e.series_end_utc >= ?2 ");
+	if (pd_buf_failed(&w))
+		return oom(st);
+	rc = prepare3(st, head, w.data, tail, out);
+	pd_buf_free(&w);
+	return rc;
+}
+
 static int
 load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
     struct evset *set)
@@ -982,9 +1006,11 @@ load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 	size_t i;
 	int rc;
 
-	if ((rc = prepare3(st, EVENT_SELECT, event_where[sc],
+	if ((rc = prepare_since(st, EVENT_SELECT, sc, set->since,
 	    "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK)
+	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
+	    (set->since != 0 && (rc = pd_st_bind_int64(st, stmt, 2,
+	    set->since)) != PD_OK))
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&set->ev, set->n, sizeof(*set->ev)) != PD_OK) {
@@ -1258,7 +1284,7 @@ static int
 event_load(struct pd_store *st, int64_t id, int with_parts,
     struct pd_event **out)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_event *ev = NULL;
 	int rc;
 
@@ -2141,7 +2167,7 @@ filter_scope(struct pd_store *st, const struct pd_filter *f, enum scope *sc,
 
 /* The (id, render mark) of a scope's events, in the calendar's order. */
 static int
-load_index(struct pd_store *st, enum scope sc, int64_t arg,
+load_index(struct pd_store *st, enum scope sc, int64_t arg, int64_t since,
     struct pd_feed_row **rows, size_t *n)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -2149,9 +2175,11 @@ load_index(struct pd_store *st, enum scope sc, int64_t arg,
 	size_t k = 0;
 	int rc;
 
-	if ((rc = prepare3(st, "SELECT e.id, e.render_mark FROM event e ",
-	    event_where[sc], "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg, NULL)) != PD_OK)
+	if ((rc = prepare_since(st, "SELECT e.id, e.render_mark FROM event e ",
+	    sc, since, "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
+	    (rc = bind_scope(st, stmt, arg, NULL)) != PD_OK ||
+	    (since != 0 && (rc = pd_st_bind_int64(st, stmt, 2, since)) !=
+	    PD_OK))
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&r, k, sizeof(*r)) != PD_OK) {
@@ -2180,10 +2208,10 @@ out:
  * renders the events it has not rendered yet).
  */
 static int
-calendar_of(struct pd_store *st, const struct pd_filter *f,
+calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
     struct pd_calendar **out, struct pd_feed_row **rows, size_t *nrows)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_calendar *cal = NULL;
 	enum scope sc;
 	int64_t arg;
@@ -2207,8 +2235,9 @@ calendar_of(struct pd_store *st, const struct pd_filter *f,
 		rc = pd_st_dberr(st, "database");
 		goto out;
 	}
+	set.since = since;
 	if (rows != NULL)
-		rc = load_index(st, sc, arg, rows, nrows);
+		rc = load_index(st, sc, arg, set.since, rows, nrows);
 	else if ((rc = load_events(st, sc, arg, NULL, &set)) == PD_OK)
 		rc = load_parts(st, sc, arg, NULL, &set);
 	if (rc == PD_OK)
@@ -2239,21 +2268,29 @@ int
 pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
     struct pd_calendar **out)
 {
-	return calendar_of(st, f, out, NULL, NULL);
+	return calendar_of(st, f, 0, out, NULL, NULL);
+}
+
+int
+pd_store_calendar_since(struct pd_store *st, const struct pd_filter *f,
+    int64_t since, struct pd_calendar **out)
+{
+	return calendar_of(st, f, since, out, NULL, NULL);
 }
 
 int
 pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
-    struct pd_calendar **cal, struct pd_feed_row **rows, size_t *n)
+    int64_t since, struct pd_calendar **cal, struct pd_feed_row **rows,
+    size_t *n)
 {
-	return calendar_of(st, f, cal, rows, n);
+	return calendar_of(st, f, since, cal, rows, n);
 }
 
 int
 pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_buf js = PD_BUF_INIT;
 	size_t i;
 	int rc;
@@ -2342,7 +2379,7 @@ int
 pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	int rc;
 
 	pd_error_clear(&st->err);
@@ -2400,7 +2437,7 @@ int
 pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
     int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct mark *mk = NULL, key, *hit;
 	sqlite3_stmt *stmt = NULL;

@@ -56,6 +56,13 @@ int pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 void pd_feeds_free(struct pd_feeds *fc);
 
 /*
+ * [feeds] history: with seconds > 0, public and personal feeds leave out
+ * events that ended longer ago than that (a series by its last
+ * occurrence); the window moves on at least every hour.  0: everything.
+ */
+void pd_feeds_set_history(struct pd_feeds *fc, int64_t seconds);
+
+/*
  * Looks at the store's revision (under the lock): when it changed, drops
  * every cached feed, and with export_dir writes the public feeds there
  * (atomically).  now is the clock, for Last-Modified of new contents.

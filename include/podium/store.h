@@ -167,10 +167,18 @@ struct pd_filter {
  */
 int pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
     struct pd_calendar **out);
+/*
+ * The same without the events whose series ended before since (unix
+ * seconds; a series counts by its last occurrence; 0: none left out), for
+ * feeds with a history window ([feeds] history).
+ */
+int pd_store_calendar_since(struct pd_store *st, const struct pd_filter *f,
+    int64_t since, struct pd_calendar **out);
 
 /*
  * For a feed kept in pieces (feed_pieces.c).  pd_store_feed_index gives
- * the calendar of f as pd_store_calendar would, but without events, and
+ * the calendar of f as pd_store_calendar_since would, but without events,
+ * and
  * the events' ids and render marks in the calendar's order (*rows: the
  * caller frees).  An event's render mark moves with every write that
  * changes what its VEVENT shows (its row, parts, people, group, topics;
@@ -184,7 +192,8 @@ struct pd_feed_row {
 	int64_t mark;
 };
 int pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
-    struct pd_calendar **cal, struct pd_feed_row **rows, size_t *n);
+    int64_t since, struct pd_calendar **cal, struct pd_feed_row **rows,
+    size_t *n);
 int pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout);
 int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,

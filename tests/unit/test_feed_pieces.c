@@ -26,6 +26,7 @@
 #include "podium/feed.h"
 #include "podium/ical.h"
 #include "podium/store.h"
+#include "podium/token.h"
 
 #define NOW 1612425600	/* 2021-02-04T08:00:00Z */
 #define STEPS 120
@@ -441,6 +442,111 @@ pieces__a_feed_served_twice__is_not_rendered_again(void **state)
 	pd_feed_release(b);
 }
 
+/* Adds an event ending at end (local "YYYY-MM-DD HH:MM"); its uid. */
+static char *
+add_event(struct fx *f, const char *title, const char *start,
+    const char *end, const char *rrule, int64_t attendee, int64_t *end_utc)
+{
+	struct pd_event ev;
+	char *uid;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.title = strdup(title);
+	ev.start = strdup(start);
+	ev.end = strdup(end);
+	ev.rrule = rrule != NULL ? strdup(rrule) : NULL;
+	assert_int_equal(pd_store_event_add(f->st, &ev), PD_OK);
+	if (attendee != 0)
+		assert_int_equal(pd_store_attend(f->st, ev.id, attendee,
+		    PD_ROLE_PARTICIPANT, PD_PART_ACCEPTED, NULL, NULL), PD_OK);
+	if (end_utc != NULL)
+		*end_utc = ev.end_utc;
+	uid = strdup(ev.uid);
+	pd_event_clear(&ev);
+	return uid;
+}
+
+static int
+holds(const struct pd_feed *fd, const char *uid)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "\r\nUID:%s\r\n", uid);
+	return memmem(fd->body, fd->len, line, strlen(line)) != NULL;
+}
+
+static void
+history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before(
+    void **state)
+{
+	struct fx *f = *state;
+	const int64_t H = 180 * 86400;
+	struct pd_feed *all = NULL, *mine = NULL;
+	struct pd_filter everything = { PD_FILTER_ALL, NULL, 0 };
+	struct pd_calendar *cal = NULL;
+	struct pd_person p;
+	char tok[PD_TOKEN_LEN + 1], hash[PD_TOKEN_HASH_LEN + 1], name[80];
+	char *at, *before, *series_on, *series_over;
+	int64_t end_at, end_before, now;
+	size_t i;
+	int found = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.name = strdup("Gast am Rand");
+	assert_int_equal(pd_store_person_add(f->st, &p), PD_OK);
+	at = add_event(f, "Am Rand", "2021-03-01 09:00", "2021-03-01 10:00",
+	    NULL, p.id, &end_at);
+	before = add_event(f, "Kurz davor", "2021-03-01 08:00",
+	    "2021-03-01 09:59", NULL, p.id, &end_before);
+	assert_int_equal(end_at - end_before, 60);
+	/* A weekly series from long before: counts by its last occurrence. */
+	series_on = add_event(f, "Wöchentlich", "2020-01-06 09:00",
+	    "2020-01-06 10:00", "FREQ=WEEKLY;UNTIL=20210315T090000Z", p.id,
+	    NULL);
+	series_over = add_event(f, "Wöchentlich, vorbei", "2020-01-06 09:00",
+	    "2020-01-06 10:00", "FREQ=WEEKLY;COUNT=3", p.id, NULL);
+	assert_int_equal(pd_token_new(tok), PD_OK);
+	pd_token_hash(tok, strlen(tok), hash);
+	assert_int_equal(pd_store_feed_token_set(f->st, p.id, hash), PD_OK);
+
+	/* "now" such that "at" ended exactly 180 days ago. */
+	now = end_at + H;
+	pd_feeds_set_history(f->fc, H);
+	assert_int_equal(pd_feeds_refresh(f->fc, now, NULL), PD_OK);
+	assert_int_equal(pd_feeds_get(f->fc, "all", now, &all), PD_OK);
+	assert_true(holds(all, at));
+	assert_false(holds(all, before));
+	assert_true(holds(all, series_on));
+	assert_false(holds(all, series_over));
+	snprintf(name, sizeof(name), "person/%s", tok);
+	assert_int_equal(pd_feeds_get(f->fc, name, now, &mine), PD_OK);
+	assert_true(holds(mine, at));
+	assert_false(holds(mine, before));
+	assert_true(holds(mine, series_on));
+	pd_feed_release(all);
+	pd_feed_release(mine);
+
+	/* An hour on (the window moves hourly), "at" is out too. */
+	assert_int_equal(pd_feeds_refresh(f->fc, now + 3600, NULL), PD_OK);
+	assert_int_equal(pd_feeds_get(f->fc, "all", now + 3600, &all),
+	    PD_OK);
+	assert_false(holds(all, at));
+	pd_feed_release(all);
+
+	/* The organizers' export keeps everything. */
+	assert_int_equal(pd_store_calendar(f->st, &everything, &cal), PD_OK);
+	for (i = 0; i < cal->nevents; i++)
+		if (strcmp(cal->events[i].uid, before) == 0)
+			found = 1;
+	assert_true(found);
+	pd_calendar_free(cal);
+	pd_person_clear(&p);
+	free(at);
+	free(before);
+	free(series_on);
+	free(series_over);
+}
+
 static int64_t
 mtime_of(const char *dir, const char *name)
 {
@@ -575,6 +681,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    export_dir__a_write_that_changes_no_feed__rewrites_no_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before,
 		    setup, teardown),
 	};
 
