@@ -202,7 +202,18 @@ pd_feeds_bytes(struct pd_feeds *fc)
 	size_t n;
 
 	pthread_mutex_lock(&fc->cache_lock);
-	n = fc->bytes + pd_pieces_bytes(fc->pub);
+	n = fc->bytes;
+	pthread_mutex_unlock(&fc->cache_lock);
+	return n;
+}
+
+size_t
+pd_feeds_piece_bytes(struct pd_feeds *fc)
+{
+	size_t n;
+
+	pthread_mutex_lock(&fc->cache_lock);
+	n = pd_pieces_bytes(fc->pub);
 	pthread_mutex_unlock(&fc->cache_lock);
 	return n;
 }

@@ -13,14 +13,20 @@
  * line per person named) and depends on the whole feed.
  *
  * Each piece also keeps what the head needs from its event (zone, the
- * ids of the people it names), its gzip form and its digest, so that the
- * gzip of a feed is a concatenation too: every piece is compressed
- * alone as raw deflate ending in a sync flush (byte-aligned, not final),
- * which may be followed by any other deflate data; the feed's stream is
- * a gzip header, the pieces, a final block and the CRC-32 of the whole,
- * combined from the pieces' (crc32_combine), as pigz does.  Pieces
- * compress a little worse alone than in one stream; a change costs the
- * compression of the changed pieces, not of the feed.
+ * ids of the people it names) and the digest of its bytes.
+ *
+ * The gzip form is a concatenation too, of blocks: runs of about 32
+ * consecutive pieces, cut after a piece whose event id hashes to 0
+ * modulo 32 (content-defined, as rsync cuts: a change, an insertion or a
+ * removal changes the one or two blocks around it, not the rest).  Each
+ * block is compressed alone as raw deflate ending in a sync flush
+ * (byte-aligned, not final), which may be followed by any other deflate
+ * data; the feed's stream is a gzip header, the head, the blocks, a final
+ * block and the CRC-32 of the whole, combined from the parts'
+ * (crc32_combine), as pigz does.  Blocks are kept by the digest of their
+ * pieces' digests, so feeds that share a run share its block, and a
+ * change costs the compression of about 32 events.  A block of 32 events
+ * compresses nearly as well as one stream (deflate looks back 32 KiB).
  *
  * The feed's ETag is made from the digests of its parts; equal bytes
  * give equal parts (the cut points are the event boundaries), so equal
@@ -53,14 +59,22 @@ struct piece {
 	uint64_t seen;		/* pc->gen of the last "all" that had it */
 	char *body;
 	size_t len;
-	unsigned char *gz;	/* raw deflate, sync-flushed */
-	size_t gzlen;
-	uint32_t crc;		/* CRC-32 of body */
 	unsigned char digest[16];
 	char *zone;		/* pd_ical_event_zone(), or NULL */
 	int64_t *people;	/* ids of the people it names */
 	size_t npeople;
 	struct piece *next;	/* in its bucket */
+};
+
+/* A run of pieces, compressed (see the top of the file). */
+struct block {
+	unsigned char key[16];	/* digest of its pieces' digests */
+	unsigned char *gz;	/* raw deflate, sync-flushed */
+	size_t gzlen;
+	size_t len;		/* of the text */
+	uint32_t crc;		/* CRC-32 of the text */
+	uint64_t used;		/* pc->tick of the last render that had it */
+	struct block *next;
 };
 
 struct pd_pieces {
@@ -69,6 +83,10 @@ struct pd_pieces {
 	size_t nbuckets, n;
 	uint64_t gen;
 	size_t bytes;
+	struct block **blocks;
+	size_t nblockb, nblocks;
+	uint64_t tick;		/* renders so far */
+	uint64_t last_all;	/* tick of the last "all" */
 };
 
 static size_t
@@ -85,7 +103,6 @@ piece_free(struct piece *p)
 	if (p == NULL)
 		return;
 	free(p->body);
-	free(p->gz);
 	free(p->zone);
 	free(p->people);
 	free(p);
@@ -101,13 +118,37 @@ pd_pieces_new(const struct pd_render_opts *opts, struct pd_pieces **out)
 	pc->opts = *opts;
 	pc->opts.refresh = NULL;	/* the head's, not the pieces' */
 	pc->nbuckets = 1024;
+	pc->nblockb = 256;
 	if ((pc->buckets = calloc(pc->nbuckets, sizeof(*pc->buckets))) ==
-	    NULL) {
+	    NULL || (pc->blocks = calloc(pc->nblockb,
+	    sizeof(*pc->blocks))) == NULL) {
+		free(pc->buckets);
 		free(pc);
 		return PD_ENOMEM;
 	}
 	*out = pc;
 	return PD_OK;
+}
+
+/* Drops the blocks last used before tick (UINT64_MAX: all). */
+static void
+drop_blocks(struct pd_pieces *pc, uint64_t tick)
+{
+	struct block **pp, *b;
+	size_t i;
+
+	for (i = 0; i < pc->nblockb; i++)
+		for (pp = &pc->blocks[i]; (b = *pp) != NULL;) {
+			if (tick != UINT64_MAX && b->used >= tick) {
+				pp = &b->next;
+				continue;
+			}
+			*pp = b->next;
+			pc->bytes -= b->gzlen;
+			pc->nblocks--;
+			free(b->gz);
+			free(b);
+		}
 }
 
 void
@@ -123,7 +164,9 @@ pd_pieces_free(struct pd_pieces *pc)
 			next = p->next;
 			piece_free(p);
 		}
+	drop_blocks(pc, UINT64_MAX);
 	free(pc->buckets);
+	free(pc->blocks);
 	free(pc);
 }
 
@@ -184,15 +227,15 @@ put(struct pd_pieces *pc, struct piece *p)
 
 			p->next = old->next;
 			*pp = p;
-			pc->bytes -= old->len + old->gzlen;
-			pc->bytes += p->len + p->gzlen;
+			pc->bytes -= old->len;
+			pc->bytes += p->len;
 			piece_free(old);
 			return PD_OK;
 		}
 	p->next = pc->buckets[b];
 	pc->buckets[b] = p;
 	pc->n++;
-	pc->bytes += p->len + p->gzlen;
+	pc->bytes += p->len;
 	return PD_OK;
 }
 
@@ -210,7 +253,7 @@ sweep(struct pd_pieces *pc)
 				continue;
 			}
 			*pp = p->next;
-			pc->bytes -= p->len + p->gzlen;
+			pc->bytes -= p->len;
 			pc->n--;
 			piece_free(p);
 		}
@@ -306,7 +349,7 @@ static int
 make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
     struct piece **out, struct pd_error *err)
 {
-	struct pd_buf b = PD_BUF_INIT, z = PD_BUF_INIT;
+	struct pd_buf b = PD_BUF_INIT;
 	struct piece *p;
 	const char *zone;
 	int rc;
@@ -317,20 +360,14 @@ make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
 	p->mark = mark;
 	if ((rc = pd_ical_render_event(ev, &pc->opts, &b, err)) != PD_OK)
 		goto out;
-	if ((rc = deflate_part(b.data, b.len, 0, &z)) != PD_OK)
-		goto out;
 	p->len = b.len;
-	p->crc = (uint32_t)crc32(0L, (const Bytef *)b.data, (uInt)b.len);
 	digest16(b.data, b.len, p->digest);
-	/* Kept for long, so without the buffers' room to grow. */
-	if ((p->body = malloc(b.len + 1)) == NULL ||
-	    (p->gz = malloc(z.len + 1)) == NULL) {
+	/* Kept for long, so without the buffer's room to grow. */
+	if ((p->body = malloc(b.len + 1)) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
 	}
 	memcpy(p->body, b.data, b.len + 1);
-	memcpy(p->gz, z.data, z.len);
-	p->gzlen = z.len;
 	if ((zone = pd_ical_event_zone(ev)) != NULL &&
 	    (p->zone = strdup(zone)) == NULL) {
 		rc = PD_ENOMEM;
@@ -343,7 +380,6 @@ make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
 out:
 	piece_free(p);
 	pd_buf_free(&b);
-	pd_buf_free(&z);
 	return rc;
 }
 
@@ -548,12 +584,153 @@ put_bytes(int fd, const void *data, size_t len)
 	return PD_OK;
 }
 
+/* Where a block with key goes in the block table. */
+static size_t
+block_slot(size_t nb, const unsigned char key[16])
+{
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h));
+	return (size_t)h & (nb - 1);
+}
+
+static int
+grow_blocks(struct pd_pieces *pc)
+{
+	struct block **nb, *b, *next;
+	size_t n = pc->nblockb * 2, i, j;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0; i < pc->nblockb; i++)
+		for (b = pc->blocks[i]; b != NULL; b = next) {
+			next = b->next;
+			j = block_slot(n, b->key);
+			b->next = nb[j];
+			nb[j] = b;
+		}
+	free(pc->blocks);
+	pc->blocks = nb;
+	pc->nblockb = n;
+	return PD_OK;
+}
+
+/* Whether the block ends after a piece of event id (content-defined). */
+static int
+cut_after(int64_t id)
+{
+	return (((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 59) == 0;
+}
+
 /*
- * Writes the parts of each piece (gz: its deflate, else its text) to fd,
- * IOV_MAX at a time.
+ * The block of the n pieces at ps, from the table or compressed now.
+ * Borrowed: valid until the table is swept.
  */
 static int
-put_pieces(int fd, struct piece **ps, size_t np, int gz)
+block_of(struct pd_pieces *pc, struct piece **ps, size_t n,
+    struct block **out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], chunk[16384];
+	unsigned int mdlen = 0;
+	struct pd_buf z = PD_BUF_INIT;
+	struct block *b;
+	EVP_MD_CTX *ctx;
+	z_stream zs;
+	size_t i, slot;
+	int ok, zrc, rc = PD_OK;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return PD_ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i < n; i++)
+		ok = EVP_DigestUpdate(ctx, ps[i]->digest, 16) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return PD_ENOMEM;
+	slot = block_slot(pc->nblockb, md);
+	for (b = pc->blocks[slot]; b != NULL; b = b->next)
+		if (memcmp(b->key, md, 16) == 0) {
+			b->used = pc->tick;
+			*out = b;
+			return PD_OK;
+		}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return PD_ENOMEM;
+	memcpy(b->key, md, 16);
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK) {
+		free(b);
+		return PD_ENOMEM;
+	}
+	for (i = 0; i < n && rc == PD_OK; i++) {
+		b->crc = (uint32_t)crc32(b->crc, (const Bytef *)ps[i]->body,
+		    (uInt)ps[i]->len);
+		b->len += ps[i]->len;
+		zs.next_in = (Bytef *)ps[i]->body;
+		zs.avail_in = (uInt)ps[i]->len;
+		do {
+			zs.next_out = chunk;
+			zs.avail_out = sizeof(chunk);
+			zrc = deflate(&zs, i + 1 < n ? Z_NO_FLUSH :
+			    Z_SYNC_FLUSH);
+			if (zrc == Z_STREAM_ERROR)
+				rc = PD_ENOMEM;
+			else
+				rc = pd_buf_add(&z, chunk,
+				    sizeof(chunk) - zs.avail_out);
+		} while (rc == PD_OK && zs.avail_out == 0);
+	}
+	deflateEnd(&zs);
+	if (rc != PD_OK || (b->gz = malloc(z.len + 1)) == NULL) {
+		pd_buf_free(&z);
+		free(b);
+		return rc != PD_OK ? rc : PD_ENOMEM;
+	}
+	memcpy(b->gz, z.data, z.len);
+	b->gzlen = z.len;
+	pd_buf_free(&z);
+	b->used = pc->tick;
+	if (pc->nblocks >= pc->nblockb && grow_blocks(pc) == PD_OK)
+		slot = block_slot(pc->nblockb, md);
+	b->next = pc->blocks[slot];
+	pc->blocks[slot] = b;
+	pc->nblocks++;
+	pc->bytes += b->gzlen;
+	*out = b;
+	return PD_OK;
+}
+
+/*
+ * Writes the blocks of the np pieces at ps to fd; adds their text's
+ * CRC-32 to *crc and their compressed size to *ztotal.
+ */
+static int
+put_blocks(struct pd_pieces *pc, int fd, struct piece **ps, size_t np,
+    uint32_t *crc, size_t *ztotal)
+{
+	struct block *b;
+	size_t i = 0, j;
+	int rc;
+
+	while (i < np) {
+		for (j = i + 1; j < np && !cut_after(ps[j - 1]->id); j++)
+			;
+		if ((rc = block_of(pc, ps + i, j - i, &b)) != PD_OK)
+			return rc;
+		if ((rc = put_bytes(fd, b->gz, b->gzlen)) != PD_OK)
+			return rc;
+		*crc = (uint32_t)crc32_combine(*crc, b->crc, (z_off_t)b->len);
+		*ztotal += b->gzlen;
+		i = j;
+	}
+	return PD_OK;
+}
+
+/* Writes the text of each piece to fd, IOV_MAX at a time. */
+static int
+put_pieces(int fd, struct piece **ps, size_t np)
 {
 	struct iovec iov[IOV_MAX];
 	size_t i = 0, k, left;
@@ -561,10 +738,8 @@ put_pieces(int fd, struct piece **ps, size_t np, int gz)
 
 	while (i < np) {
 		for (k = 0, left = 0; k < IOV_MAX && i + k < np; k++) {
-			iov[k].iov_base = gz ? (void *)ps[i + k]->gz :
-			    ps[i + k]->body;
-			iov[k].iov_len = gz ? ps[i + k]->gzlen :
-			    ps[i + k]->len;
+			iov[k].iov_base = ps[i + k]->body;
+			iov[k].iov_len = ps[i + k]->len;
 			left += iov[k].iov_len;
 		}
 		i += k;
@@ -612,6 +787,7 @@ pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
 
 	if ((rc = refresh(pc, st, rows, n, err)) != PD_OK)
 		goto out;
+	pc->tick++;
 	if (all)
 		pc->gen++;
 	if ((ps = malloc((n + 1) * sizeof(*ps))) == NULL ||
@@ -647,7 +823,7 @@ pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
 	for (i = 0; i < np; i++)
 		total += ps[i]->len;
 	if ((rc = put_bytes(fd, head.data, head.len)) != PD_OK ||
-	    (rc = put_pieces(fd, ps, np, 0)) != PD_OK ||
+	    (rc = put_pieces(fd, ps, np)) != PD_OK ||
 	    (rc = put_bytes(fd, tail, sizeof(tail) - 1)) != PD_OK)
 		goto out;
 	if ((rc = deflate_part(head.data, head.len, 0, &zhead)) != PD_OK ||
@@ -655,21 +831,26 @@ pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
 		goto out;
 	crc = (uint32_t)crc32(0L, (const Bytef *)head.data, (uInt)head.len);
 	ztotal = sizeof(gzhead) + zhead.len + ztail.len + sizeof(trailer);
-	for (i = 0; i < np; i++) {
-		ztotal += ps[i]->gzlen;
-		crc = (uint32_t)crc32_combine(crc, ps[i]->crc,
-		    (z_off_t)ps[i]->len);
-	}
+	if ((rc = put_bytes(fd, gzhead, sizeof(gzhead))) != PD_OK ||
+	    (rc = put_bytes(fd, zhead.data, zhead.len)) != PD_OK ||
+	    (rc = put_blocks(pc, fd, ps, np, &crc, &ztotal)) != PD_OK)
+		goto out;
 	crc = (uint32_t)crc32_combine(crc, (uint32_t)crc32(0L,
 	    (const Bytef *)tail, sizeof(tail) - 1), sizeof(tail) - 1);
 	put_le32(trailer, crc);
 	put_le32(trailer + 4, (uint32_t)total);
-	if ((rc = put_bytes(fd, gzhead, sizeof(gzhead))) != PD_OK ||
-	    (rc = put_bytes(fd, zhead.data, zhead.len)) != PD_OK ||
-	    (rc = put_pieces(fd, ps, np, 1)) != PD_OK ||
-	    (rc = put_bytes(fd, ztail.data, ztail.len)) != PD_OK ||
+	if ((rc = put_bytes(fd, ztail.data, ztail.len)) != PD_OK ||
 	    (rc = put_bytes(fd, trailer, sizeof(trailer))) != PD_OK)
 		goto out;
+	/*
+	 * Blocks no render has used since the "all" before this one are
+	 * dropped: every public feed is asked for now and then, and one
+	 * that is not pays for its blocks again.
+	 */
+	if (all) {
+		drop_blocks(pc, pc->last_all);
+		pc->last_all = pc->tick;
+	}
 	*len = total;
 	*gzlen = ztotal;
 out:

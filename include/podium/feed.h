@@ -80,7 +80,12 @@ int pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 void pd_feed_retain(struct pd_feed *f);
 void pd_feed_release(struct pd_feed *f);
 
-/* Bytes held by cached feeds (for the memory goal). */
+/*
+ * Bytes held by cached feeds (for the memory goal; large ones in memfds,
+ * not on the heap), and by the kept renderings of events that public
+ * feeds are put together from (on the heap).
+ */
 size_t pd_feeds_bytes(struct pd_feeds *fc);
+size_t pd_feeds_piece_bytes(struct pd_feeds *fc);
 
 #endif
