@@ -233,10 +233,14 @@ for id in $ids; do
 	g=$(fetch "$grp_url")
 	echo "after move $n: all $a  group $g"
 done | tee "$DIR/change.out"
-awk '{ a[NR] = $5; t[NR] = $6; g[NR] = $9 } END {
-	n = asort(a); asort(t); asort(g)
+# med COLUMN: the median of that column of change.out (mawk has no asort).
+med() {
+	awk -v c="$1" '{ print $c }' "$DIR/change.out" | sort -g |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+awk -v a="$(med 5)" -v t="$(med 6)" -v g="$(med 10)" 'BEGIN {
 	printf "change all_ttfb_median_s=%.3f all_total_median_s=%.3f group_total_median_ms=%.1f (goals <= 1 s, <= 50 ms)\n",
-	    a[int((n + 1) / 2)], t[int((n + 1) / 2)], 1000 * g[int((n + 1) / 2)] }' "$DIR/change.out"
+	    a, t, 1000 * g }'
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$cpid/status")
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$cpid/status")
 read -r fb pb <<<"$(curl -s "http://127.0.0.1:$port/healthz" | python3 -c '
