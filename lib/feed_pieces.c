@@ -60,7 +60,7 @@ struct piece {
 	char *body;
 	size_t len;
 	unsigned char digest[16];
-	char *zone;		/* pd_ical_event_zone(), or NULL */
+	const char *zone;	/* pd_ical_event_zone(), interned; or NULL */
 	int64_t *people;	/* ids of the people it names */
 	size_t npeople;
 	struct piece *next;	/* in its bucket */
@@ -87,6 +87,8 @@ struct pd_pieces {
 	size_t nblockb, nblocks;
 	uint64_t tick;		/* renders so far */
 	uint64_t last_all;	/* tick of the last "all" */
+	char **zones;		/* the TZIDs pieces need, one copy each */
+	size_t nzones;
 };
 
 static size_t
@@ -103,7 +105,6 @@ piece_free(struct piece *p)
 	if (p == NULL)
 		return;
 	free(p->body);
-	free(p->zone);
 	free(p->people);
 	free(p);
 }
@@ -165,6 +166,9 @@ pd_pieces_free(struct pd_pieces *pc)
 			piece_free(p);
 		}
 	drop_blocks(pc, UINT64_MAX);
+	for (i = 0; i < pc->nzones; i++)
+		free(pc->zones[i]);
+	free(pc->zones);
 	free(pc->buckets);
 	free(pc->blocks);
 	free(pc);
@@ -344,6 +348,27 @@ people_of(const struct pd_event *ev, struct piece *p)
 	return PD_OK;
 }
 
+/*
+ * The cache's one copy of a TZID: a programme uses a handful of zones,
+ * and a copy per event was a few MB of the daemon's heap.
+ */
+static const char *
+intern_zone(struct pd_pieces *pc, const char *zone)
+{
+	char **nz;
+	size_t i;
+
+	for (i = 0; i < pc->nzones; i++)
+		if (strcmp(pc->zones[i], zone) == 0)
+			return pc->zones[i];
+	if ((nz = realloc(pc->zones, (pc->nzones + 1) * sizeof(*nz))) == NULL)
+		return NULL;
+	pc->zones = nz;
+	if ((nz[pc->nzones] = strdup(zone)) == NULL)
+		return NULL;
+	return nz[pc->nzones++];
+}
+
 /* Renders ev at mark into a new piece. */
 static int
 make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
@@ -369,12 +394,20 @@ make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
 	}
 	memcpy(p->body, b.data, b.len + 1);
 	if ((zone = pd_ical_event_zone(ev)) != NULL &&
-	    (p->zone = strdup(zone)) == NULL) {
+	    (p->zone = intern_zone(pc, zone)) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
 	}
 	if ((rc = people_of(ev, p)) != PD_OK)
 		goto out;
+	/* Kept for long: without the room to grow. */
+	if (p->npeople > 0) {
+		int64_t *exact = realloc(p->people,
+		    p->npeople * sizeof(*exact));
+
+		if (exact != NULL)
+			p->people = exact;
+	}
 	*out = p;
 	p = NULL;
 out:
@@ -805,8 +838,7 @@ pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
 			p->seen = pc->gen;
 		ps[np++] = p;
 		/* Zones repeat in runs; the head's sort removes the rest. */
-		if (p->zone != NULL && (nz == 0 ||
-		    strcmp(zones[nz - 1], p->zone) != 0))
+		if (p->zone != NULL && (nz == 0 || zones[nz - 1] != p->zone))
 			zones[nz++] = p->zone;
 	}
 	if (all)
