@@ -552,6 +552,42 @@ history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before(
 	free(series_over);
 }
 
+/*
+ * SQLite gives a deleted event's id to the next event when it was the
+ * highest; the new event's piece must not be taken for the old one's,
+ * even when as many writes made both.
+ */
+static void
+pieces__an_event_made_under_a_deleted_id__is_rendered_anew(void **state)
+{
+	struct fx *f = *state;
+	struct pd_person p;
+	struct pd_event *ev = NULL;
+	char *a, *b;
+	int64_t ida, idb;
+
+	memset(&p, 0, sizeof(p));
+	p.name = strdup("Gast");
+	assert_int_equal(pd_store_person_add(f->st, &p), PD_OK);
+	a = add_event(f, "Erste", "2021-03-01 09:00", "2021-03-01 10:00", NULL,
+	    p.id, NULL);
+	assert_int_equal(pd_store_event_get(f->st, a, &ev), PD_OK);
+	ida = ev->id;
+	pd_event_free(ev);
+	check_all(f, 1);
+	assert_int_equal(pd_store_event_delete(f->st, ida), PD_OK);
+	b = add_event(f, "Zweite", "2021-03-02 09:00", "2021-03-02 10:00",
+	    NULL, p.id, NULL);
+	assert_int_equal(pd_store_event_get(f->st, b, &ev), PD_OK);
+	idb = ev->id;
+	pd_event_free(ev);
+	assert_int_equal(idb, ida);	/* the case this is about */
+	check_all(f, 2);
+	pd_person_clear(&p);
+	free(a);
+	free(b);
+}
+
 static int64_t
 mtime_of(const char *dir, const char *name)
 {
@@ -689,6 +725,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    pieces__an_event_made_under_a_deleted_id__is_rendered_anew,
 		    setup, teardown),
 	};
 
