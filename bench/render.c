@@ -175,7 +175,7 @@ struct people {
 static void
 make_people(struct people *pp)
 {
-	int i, f, l, t;
+	int i, j, f, l, t;
 
 	for (i = 0; i < NPEOPLE; i++) {
 		struct pd_person *p = &pp->p[i];
@@ -190,6 +190,19 @@ make_people(struct people *pp)
 		    (unsigned long long)rnd() * 7919ULL);
 		p->name = xfmt("%s%s%s %s", titles[t], *titles[t] ? " " : "",
 		    first[f], last[l]);
+		/*
+		 * Names are unique, as in a real programme: the importer
+		 * matches people of a file by name when it knows neither
+		 * uuid nor address, and the export bench imports this.
+		 */
+		for (j = 0; j < i; j++)
+			if (strcmp(pp->p[j].name, p->name) == 0) {
+				free(p->name);
+				p->name = xfmt("%s%s%s %s (%d)", titles[t],
+				    *titles[t] ? " " : "", first[f], last[l],
+				    i + 1);
+				break;
+			}
 		/* One in ten has no address (a name on the slides only). */
 		if (pick(10) != 0)
 			p->email = xfmt("%s.%s.%d@%s.example.org",

@@ -17,7 +17,19 @@
 # and prints each cost, the ratio large/small (goal <= 3), then podiumd's
 # resident memory on the large database after serving 20 personal feeds
 # and a group feed: VmRSS minus the feed bytes it keeps (/healthz
-# feeds_bytes), goal <= 50 MiB.
+# feeds_bytes), goal <= 50 MiB.  Then, on the large programme:
+#
+#   import  `podium export` of it as one .ics, streamed into a fresh
+#           database by `podium import` (wall time, peak RSS; goals
+#           <= 120 s, <= 500 MiB)
+#   change  podiumd serving /calendars/all.ics and a group feed of about
+#           1,000 events; after each of REPEAT `podium event move`s (an
+#           event of that group), the time until the answer starts and
+#           until it is whole (goals <= 1 s and <= 50 ms for the group),
+#           and podiumd's memory: VmRSS, the kept event renderings
+#           (/healthz pieces_bytes, heap) and the served feeds
+#           (feeds_bytes, memfds outside VmRSS); goal for VmRSS minus
+#           pieces_bytes <= 50 MiB.
 #
 #   SMALL=1000 LARGE=100000 REPEAT=9 SCALE_DIR=/tmp/podium-scale \
 #   BUILD=build-rel bash bench/scale.sh
@@ -172,3 +184,69 @@ rss_of() {
 echo "# podiumd after 20 personal feeds (each twice) and one group feed"
 rss_of "$db_small"
 rss_of "$db_large"
+
+# ---- streamed import of the large programme ----
+
+big=$DIR/all-$LARGE.ics
+if [ ! -f "$big" ]; then
+	echo "# writing $big"
+	"$PODIUM" --db "$db_large" export -o "$big"
+fi
+rm -f "$DIR/import.db" "$DIR/import.db-wal" "$DIR/import.db-shm"
+"$PODIUM" --db "$DIR/import.db" init >/dev/null
+t=$( { /usr/bin/time -f '%e %M' "$PODIUM" --db "$DIR/import.db" import \
+	"$big" >/dev/null; } 2>&1 | tail -1)
+awk -v b="$(stat -c %s "$big")" -v t="$t" 'BEGIN { split(t, a, " ");
+	printf "import file_mib=%.0f wall_s=%.1f maxrss_mib=%.1f (goals <= 120 s, <= 500 MiB)\n",
+	    b / 1048576, a[1], a[2] / 1024 }'
+
+# ---- change to answer ----
+
+cp "$db_large" "$DIR/change.db"
+rm -f "$DIR/change.db-wal" "$DIR/change.db-shm"
+read -r gslug gcount <<<"$(sqlite3 -separator ' ' "$DIR/change.db" "SELECT g.slug,
+	count(*) FROM event e JOIN grp g ON g.id = e.group_id GROUP BY g.id
+	ORDER BY abs(count(*) - 1000) LIMIT 1")"
+PODIUM_NOW=2020-01-01T00:00:00Z "$PODIUMD" --config "$DIR/serve.ini" \
+	--db "$DIR/change.db" 2>"$DIR/podiumd-change.err" &
+cpid=$!
+for i in $(seq 100); do
+	curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
+	sleep 0.1
+done
+all_url=http://127.0.0.1:$port/calendars/all.ics
+grp_url=http://127.0.0.1:$port/calendars/group/$gslug.ics
+fetch() { curl -s -o /dev/null -w '%{time_starttransfer} %{time_total} %{size_download}' "$1"; }
+echo "# change: all.ics and group/$gslug.ics ($gcount events)"
+echo "first all: $(fetch "$all_url")  (ttfb s, total s, bytes: renders every event once)"
+echo "first group: $(fetch "$grp_url")"
+ids=$(sqlite3 "$DIR/change.db" "SELECT e.id FROM event e JOIN grp g ON
+	g.id = e.group_id WHERE g.slug = '$gslug' AND e.rrule IS NULL
+	ORDER BY e.id LIMIT $REPEAT")
+n=0
+for id in $ids; do
+	n=$((n + 1))
+	"$PODIUM" --db "$DIR/change.db" event move "$id" \
+		--start "2026-0$((1 + n % 9))-1$((n % 10)) 10:00" >/dev/null
+	sleep 1.5	# podiumd looks at the revision every 250 ms
+	a=$(fetch "$all_url")
+	g=$(fetch "$grp_url")
+	echo "after move $n: all $a  group $g"
+done | tee "$DIR/change.out"
+# med COLUMN: the median of that column of change.out (mawk has no asort).
+med() {
+	awk -v c="$1" '{ print $c }' "$DIR/change.out" | sort -g |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+awk -v a="$(med 5)" -v t="$(med 6)" -v g="$(med 10)" 'BEGIN {
+	printf "change all_ttfb_median_s=%.3f all_total_median_s=%.3f group_total_median_ms=%.1f (goals <= 1 s, <= 50 ms)\n",
+	    a, t, 1000 * g }'
+rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$cpid/status")
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$cpid/status")
+read -r fb pb <<<"$(curl -s "http://127.0.0.1:$port/healthz" | python3 -c '
+import json, sys; h = json.load(sys.stdin); print(h["feeds_bytes"], h["pieces_bytes"])')"
+kill "$cpid"
+wait "$cpid" 2>/dev/null || true
+awk -v r="$rss" -v h="$hwm" -v f="$fb" -v p="$pb" 'BEGIN {
+	printf "rss-change vmrss_mib=%.1f vmhwm_mib=%.1f pieces_mib=%.1f feeds_memfd_mib=%.1f rss_minus_pieces_mib=%.1f (goal <= 50 MiB)\n",
+	    r / 1024, h / 1024, p / 1048576, f / 1048576, (r * 1024 - p) / 1048576 }'

@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	{ "reminders", "nudge", K_DURATION, F(nudge) },
 	{ "feeds", "export_dir", K_STR, F(export_dir) },
 	{ "feeds", "refresh", K_ISODUR, F(refresh) },
+	{ "feeds", "history", K_DURATION, F(feeds_history) },
 	{ "secrets", "key_file", K_STR, F(key_file) },
 	{ "privacy", "mail_retention", K_DURATION, F(mail_retention) },
 	{ "privacy", "spool_retention", K_DURATION, F(spool_retention) },

@@ -11,11 +11,13 @@
  * generation is kept until the next render of that feed can compare.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,11 +33,22 @@
 #include "podium/store.h"
 #include "podium/token.h"
 
-#define NBUCKETS 256
+#include "feed_pieces.h"
 
+#define NBUCKETS 256
+/* Feeds from this size on live in a memfd (feed.h); smaller ones need no fd. */
+#define MEMFD_MIN (64u * 1024)
+
+/*
+ * A cached feed.  In the previous generation only its tag and stamp are
+ * kept (feed NULL): that is all a new rendition is compared with, and a
+ * feed of hundreds of MB is not held twice.
+ */
 struct entry {
 	char *name;
 	struct pd_feed *feed;
+	char etag[40];
+	int64_t mtime;
 	struct entry *next;
 };
 
@@ -48,10 +61,13 @@ struct pd_feeds {
 	int64_t refresh_seconds;
 	char *export_dir;
 	char *base_url;
+	int64_t history;		/* [feeds] history, seconds; 0: all */
+	int64_t window;			/* hour of the current map's cutoff */
 	int64_t revision;		/* of the current map; -1: none */
 	struct entry *cur[NBUCKETS];
 	struct entry *prev[NBUCKETS];
 	size_t bytes;
+	struct pd_pieces *pub;		/* public feeds' events, rendered */
 };
 
 static unsigned
@@ -79,8 +95,13 @@ pd_feed_release(struct pd_feed *f)
 	if (atomic_fetch_sub_explicit((_Atomic int *)&f->refs, 1,
 	    memory_order_acq_rel) != 1)
 		return;
-	free(f->body);
-	free(f->gz);
+	if (f->fd >= 0) {
+		munmap(f->body, f->len + f->gzlen);
+		close(f->fd);
+	} else {
+		free(f->body);
+		free(f->gz);
+	}
 	free(f);
 }
 
@@ -93,7 +114,7 @@ drop_map(struct entry **map, size_t *bytes)
 	for (i = 0; i < NBUCKETS; i++) {
 		for (e = map[i]; e != NULL; e = next) {
 			next = e->next;
-			if (bytes != NULL)
+			if (bytes != NULL && e->feed != NULL)
 				*bytes -= e->feed->len + e->feed->gzlen;
 			pd_feed_release(e->feed);
 			free(e->name);
@@ -103,21 +124,30 @@ drop_map(struct entry **map, size_t *bytes)
 	}
 }
 
-static struct pd_feed *
-lookup(struct entry **map, const char *name)
+static struct entry *
+lookup_entry(struct entry **map, const char *name)
 {
 	struct entry *e;
 
 	for (e = map[hash(name)]; e != NULL; e = e->next)
 		if (strcmp(e->name, name) == 0)
-			return e->feed;
+			return e;
 	return NULL;
+}
+
+static struct pd_feed *
+lookup(struct entry **map, const char *name)
+{
+	struct entry *e = lookup_entry(map, name);
+
+	return e != NULL ? e->feed : NULL;
 }
 
 int
 pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
     const struct pd_feeds_opts *opts, struct pd_feeds **out)
 {
+	struct pd_render_opts ro;
 	struct pd_feeds *fc;
 
 	if ((fc = calloc(1, sizeof(*fc))) == NULL)
@@ -133,7 +163,10 @@ pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 	fc->export_dir = opts->export_dir != NULL ?
 	    strdup(opts->export_dir) : NULL;
 	fc->base_url = opts->base_url != NULL ? strdup(opts->base_url) : NULL;
-	if (fc->name == NULL || fc->refresh == NULL ||
+	memset(&ro, 0, sizeof(ro));
+	ro.privacy = PD_PRIVACY_PUBLIC;
+	if (pd_pieces_new(&ro, &fc->pub) != PD_OK ||
+	    fc->name == NULL || fc->refresh == NULL ||
 	    (opts->export_dir != NULL && fc->export_dir == NULL) ||
 	    (opts->base_url != NULL && fc->base_url == NULL)) {
 		pd_feeds_free(fc);
@@ -144,12 +177,22 @@ pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 }
 
 void
+pd_feeds_set_history(struct pd_feeds *fc, int64_t seconds)
+{
+	pthread_mutex_lock(&fc->cache_lock);
+	fc->history = seconds > 0 ? seconds : 0;
+	fc->revision = -1;	/* what is cached may hold too much */
+	pthread_mutex_unlock(&fc->cache_lock);
+}
+
+void
 pd_feeds_free(struct pd_feeds *fc)
 {
 	if (fc == NULL)
 		return;
 	drop_map(fc->cur, NULL);
 	drop_map(fc->prev, NULL);
+	pd_pieces_free(fc->pub);
 	pthread_mutex_destroy(&fc->cache_lock);
 	free(fc->name);
 	free(fc->refresh);
@@ -165,6 +208,17 @@ pd_feeds_bytes(struct pd_feeds *fc)
 
 	pthread_mutex_lock(&fc->cache_lock);
 	n = fc->bytes;
+	pthread_mutex_unlock(&fc->cache_lock);
+	return n;
+}
+
+size_t
+pd_feeds_piece_bytes(struct pd_feeds *fc)
+{
+	size_t n;
+
+	pthread_mutex_lock(&fc->cache_lock);
+	n = pd_pieces_bytes(fc->pub);
 	pthread_mutex_unlock(&fc->cache_lock);
 	return n;
 }
@@ -211,49 +265,191 @@ http_date(int64_t t, char out[40])
 	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-static int
-make_feed(char *body, size_t len, struct pd_feed **out)
+/* The strong tags of f from 16 bytes (one per representation). */
+static void
+set_tags(struct pd_feed *f, const unsigned char *tag)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	struct pd_feed *f;
+	unsigned int i;
 	char *p;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return PD_ENOMEM;
-	f->refs = 1;
-	f->body = body;
-	f->len = len;
-	if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		free(f);
-		return PD_ENOMEM;
-	}
 	p = f->etag;
 	*p++ = '"';
 	for (i = 0; i < 16; i++) {
-		*p++ = hex[md[i] >> 4];
-		*p++ = hex[md[i] & 15];
+		*p++ = hex[tag[i] >> 4];
+		*p++ = hex[tag[i] & 15];
 	}
 	*p++ = '"';
 	*p = '\0';
 	/* Each representation has its own strong tag; made once, not per request. */
 	snprintf(f->gz_etag, sizeof(f->gz_etag), "%.*s-gz\"",
 	    (int)strlen(f->etag) - 1, f->etag);
-	/* Small feeds do not gain from gzip; keep them plain. */
-	if (len > 512 && gzip_body(body, len, &f->gz, &f->gzlen) == PD_OK &&
-	    f->gzlen >= len) {
-		free(f->gz);
-		f->gz = NULL;
-		f->gzlen = 0;
+}
+
+static int
+new_memfd(void)
+{
+	return memfd_create("podium-feed", MFD_CLOEXEC);
+}
+
+/* Writes all of data to fd. */
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, data, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return PD_EIO;
+		}
+		data += n;
+		len -= (size_t)n;
 	}
+	return PD_OK;
+}
+
+/*
+ * A feed of the memfd fd (taken over): len bytes of text, then gzlen of
+ * gzip.  Small or incompressible feeds are served plain.
+ */
+static int
+feed_of_fd(int fd, size_t len, size_t gzlen, const unsigned char *tag,
+    struct pd_feed **out)
+{
+	struct pd_feed *f;
+	void *map;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		close(fd);
+		return PD_ENOMEM;
+	}
+	if ((map = mmap(NULL, len + gzlen, PROT_READ, MAP_SHARED, fd, 0)) ==
+	    MAP_FAILED) {
+		close(fd);
+		free(f);
+		return PD_ENOMEM;
+	}
+	f->refs = 1;
+	f->fd = fd;
+	f->body = map;
+	f->len = len;
+	f->gzlen = gzlen;
+	f->gz = gzlen > 0 ? (char *)map + len : NULL;
+	set_tags(f, tag);
 	*out = f;
 	return PD_OK;
 }
 
-/* Renders the feed named name, with the store lock held by the caller. */
+/*
+ * A feed of body (taken over) with its gzip form gz (taken over; NULL:
+ * made here).  Large ones move into a memfd.
+ */
 static int
-render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
+make_feed(char *body, size_t len, char *gz, size_t gzlen,
+    struct pd_feed **out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct pd_feed *f;
+	int fd, rc;
+
+	if (EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		free(body);
+		free(gz);
+		return PD_ENOMEM;
+	}
+	/* Small feeds do not gain from gzip; keep them plain. */
+	if (gz == NULL && len > 512)
+		gzip_body(body, len, &gz, &gzlen);
+	if (gz != NULL && (len <= 512 || gzlen >= len)) {
+		free(gz);
+		gz = NULL;
+		gzlen = 0;
+	}
+	if (len >= MEMFD_MIN && (fd = new_memfd()) >= 0) {
+		if (write_all(fd, body, len) != PD_OK ||
+		    write_all(fd, gz != NULL ? gz : "", gzlen) != PD_OK) {
+			close(fd);
+			free(body);
+			free(gz);
+			return PD_EIO;
+		}
+		free(body);
+		free(gz);
+		return feed_of_fd(fd, len, gzlen, md, out);
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		free(body);
+		free(gz);
+		return PD_ENOMEM;
+	}
+	f->refs = 1;
+	f->fd = -1;
+	f->body = body;
+	f->len = len;
+	f->gz = gz;
+	f->gzlen = gzlen;
+	set_tags(f, md);
+	rc = PD_OK;
+	*out = f;
+	return rc;
+}
+
+/*
+ * The title of a public feed and its bytes from the pieces: what
+ * render() below gives for the same feed (the topic's name is the one
+ * its events carry, so the slug when it has none).
+ */
+static int
+render_public(struct pd_feeds *fc, const struct pd_filter *filter,
+    int64_t since, const struct pd_render_opts *ro, struct pd_buf *title,
+    struct pd_feed **out)
+{
+	struct pd_calendar *cal = NULL;
+	struct pd_feed_row *rows = NULL;
+	unsigned char tag[16];
+	size_t n = 0, len = 0, gzlen = 0;
+	int fd = -1, rc;
+
+	if ((rc = pd_store_feed_index(fc->st, filter, since, &cal, &rows,
+	    &n)) != PD_OK)
+		return rc;
+	if (filter->kind == PD_FILTER_GROUP ||
+	    (filter->kind == PD_FILTER_TOPIC && n > 0))
+		pd_buf_addf(title, " \xe2\x80\x93 %s", cal->name);
+	else if (filter->kind == PD_FILTER_TOPIC)
+		pd_buf_addf(title, " \xe2\x80\x93 %s", filter->value);
+	free(cal->name);
+	if ((cal->name = pd_buf_detach(title, NULL)) == NULL)
+		rc = PD_ENOMEM;
+	else if ((fd = new_memfd()) < 0)
+		rc = PD_EIO;
+	else
+		rc = pd_pieces_render(fc->pub, fc->st, cal, rows, n, ro,
+		    filter->kind == PD_FILTER_ALL, fd, &len, &gzlen, tag, NULL);
+	free(rows);
+	pd_calendar_free(cal);
+	if (rc != PD_OK) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	/* The gzip form is sent only when it helps (as make_feed decides). */
+	if (len <= 512 || gzlen >= len)
+		gzlen = 0;
+	return feed_of_fd(fd, len, gzlen, tag, out);
+}
+
+/*
+ * Renders the feed named name, with the store lock held by the caller:
+ * public feeds from the pieces (with their gzip form and tag), personal
+ * ones whole.
+ */
+static int
+render(struct pd_feeds *fc, const char *name, int64_t now,
+    struct pd_feed **out)
 {
 	struct pd_filter filter = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_render_opts ro;
@@ -261,21 +457,27 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 	struct pd_person who;
 	struct pd_buf title = PD_BUF_INIT;
 	const char *what = NULL;
-	char hash_hex[PD_TOKEN_HASH_LEN + 1];
-	int64_t pid = 0;
-	size_t i, j;
+	char hash_hex[PD_TOKEN_HASH_LEN + 1], *body = NULL;
+	int64_t pid = 0, since = 0;
+	size_t i, j, len = 0;
 	int rc;
 
 	if (pd_schedule_feed_name(name)) {
 		struct pd_schedule_opts so = { fc->name, fc->base_url, NULL,
 		    NULL };
 
-		return pd_schedule_feed_render(fc->st, name, &so, body, len);
+		/* A schedule is rendered whole (it is no list of VEVENTs). */
+		if ((rc = pd_schedule_feed_render(fc->st, name, &so, &body,
+		    &len)) != PD_OK)
+			return rc;
+		return make_feed(body, len, NULL, 0, out);
 	}
 	memset(&ro, 0, sizeof(ro));
 	memset(&who, 0, sizeof(who));
 	ro.privacy = PD_PRIVACY_PUBLIC;
 	ro.refresh = fc->refresh;
+	if (fc->history > 0)
+		since = now - fc->history;
 	pd_buf_adds(&title, fc->name);
 	if (strcmp(name, "all") == 0) {
 		;
@@ -307,7 +509,12 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 		rc = PD_ENOTFOUND;
 		goto out;
 	}
-	if ((rc = pd_store_calendar(fc->st, &filter, &cal)) != PD_OK)
+	if (filter.kind != PD_FILTER_PERSON) {
+		rc = render_public(fc, &filter, since, &ro, &title, out);
+		goto out;
+	}
+	if ((rc = pd_store_calendar_since(fc->st, &filter, since, &cal)) !=
+	    PD_OK)
 		goto out;
 	/* The calendar's name says what it holds: "SMARTCity Gera – Smarte Quartiere". */
 	for (i = 0; what == NULL && filter.kind == PD_FILTER_GROUP &&
@@ -333,7 +540,8 @@ render(struct pd_feeds *fc, const char *name, char **body, size_t *len)
 		rc = PD_ENOMEM;
 		goto out;
 	}
-	rc = pd_ical_render(cal, &ro, body, len, NULL);
+	if ((rc = pd_ical_render(cal, &ro, &body, &len, NULL)) == PD_OK)
+		rc = make_feed(body, len, NULL, 0, out);
 out:
 	pd_buf_free(&title);
 	pd_person_clear(&who);
@@ -345,10 +553,8 @@ int
 pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
     struct pd_feed **out)
 {
-	struct pd_feed *f, *old;
-	struct entry *e = NULL;
-	char *body = NULL;
-	size_t len = 0;
+	struct pd_feed *f;
+	struct entry *e = NULL, *old;
 	unsigned h = hash(name);
 	int rc;
 
@@ -364,14 +570,11 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	 * this one render instead of each doing their own.
 	 */
 	pthread_mutex_lock(fc->lock);
-	rc = render(fc, name, &body, &len);
+	rc = render(fc, name, now, &f);
 	pthread_mutex_unlock(fc->lock);
 	if (rc != PD_OK)
 		goto out;
-	if ((rc = make_feed(body, len, &f)) != PD_OK)
-		goto out;
-	body = NULL;
-	old = lookup(fc->prev, name);
+	old = lookup_entry(fc->prev, name);
 	/*
 	 * New bytes need a newer stamp than the old ones, even when the
 	 * clock has not moved a whole second (or is pinned by PODIUM_NOW):
@@ -399,17 +602,68 @@ pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 	*out = f;
 out:
 	pthread_mutex_unlock(&fc->cache_lock);
-	free(body);
 	return rc;
 }
 
-/* Writes data to dir/name through a temporary file, fsync and rename. */
+/*
+ * Up to n bytes of f's text from off into buf; the number copied.  From
+ * the memfd with pread, so that exporting does not map the feed's pages
+ * into the daemon.
+ */
+static ssize_t
+feed_read(const struct pd_feed *f, size_t off, char *buf, size_t n)
+{
+	if (off >= f->len)
+		return 0;
+	if (n > f->len - off)
+		n = f->len - off;
+	if (f->fd >= 0)
+		return pread(f->fd, buf, n, (off_t)off);
+	memcpy(buf, f->body + off, n);
+	return (ssize_t)n;
+}
+
+/*
+ * Whether path already holds exactly f's text.  A file is rewritten only
+ * when its bytes change: nginx or a CDN in front of export_dir tags a
+ * file by mtime and size, and would send every feed to every subscriber
+ * again after any write.
+ */
 static int
-write_atomic(const char *dir, const char *name, const char *data,
-    size_t len, struct pd_error *err)
+same_file(const char *path, const struct pd_feed *f)
+{
+	char a[65536], b[65536];
+	struct stat sb;
+	size_t off = 0;
+	ssize_t n, m;
+	int fd, same = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uintmax_t)sb.st_size != (uintmax_t)f->len)
+		goto out;
+	while (off < f->len) {
+		if ((n = feed_read(f, off, a, sizeof(a))) <= 0 ||
+		    (m = pread(fd, b, (size_t)n, (off_t)off)) != n ||
+		    memcmp(a, b, (size_t)n) != 0)
+			goto out;
+		off += (size_t)n;
+	}
+	same = 1;
+out:
+	close(fd);
+	return same;
+}
+
+/* Writes f's text to dir/name through a temporary file, fsync and rename. */
+static int
+write_atomic(const char *dir, const char *name, const struct pd_feed *f,
+    struct pd_error *err)
 {
 	struct pd_buf path = PD_BUF_INIT, tmp = PD_BUF_INIT;
 	const char *slash;
+	char chunk[65536];
 	ssize_t n;
 	size_t off = 0;
 	int fd = -1, rc = PD_OK;
@@ -420,6 +674,8 @@ write_atomic(const char *dir, const char *name, const char *data,
 		rc = PD_ENOMEM;
 		goto out;
 	}
+	if (same_file(path.data, f))
+		goto out;
 	if ((slash = strrchr(name, '/')) != NULL) {
 		struct pd_buf sub = PD_BUF_INIT;
 
@@ -434,12 +690,11 @@ write_atomic(const char *dir, const char *name, const char *data,
 		    tmp.data, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
+	while (off < f->len) {
+		if ((n = feed_read(f, off, chunk, sizeof(chunk))) <= 0 ||
+		    write_all(fd, chunk, (size_t)n) != PD_OK) {
 			rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
-			    tmp.data, strerror(errno));
+			    tmp.data, n == 0 ? "short read" : strerror(errno));
 			goto out;
 		}
 		off += (size_t)n;
@@ -477,8 +732,8 @@ export_one(struct pd_feeds *fc, const char *name, int64_t now,
 		    pd_strerror(rc));
 	pd_buf_addf(&file, "%s%s", name, pd_schedule_feed_name(name) ? "" :
 	    ".ics");
-	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data,
-	    f->body, f->len, err) : PD_ENOMEM;
+	rc = file.data != NULL ? write_atomic(fc->export_dir, file.data, f,
+	    err) : PD_ENOMEM;
 	pd_buf_free(&file);
 	pd_feed_release(f);
 	return rc;
@@ -537,7 +792,9 @@ out:
 int
 pd_feeds_refresh(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 {
+	struct entry *e;
 	int64_t rev = 0;
+	size_t i;
 	int rc;
 
 	pthread_mutex_lock(fc->lock);
@@ -546,12 +803,22 @@ pd_feeds_refresh(struct pd_feeds *fc, int64_t now, struct pd_error *err)
 	if (rc != PD_OK)
 		return rc;
 	pthread_mutex_lock(&fc->cache_lock);
-	if (rev == fc->revision) {
+	/* With a history window, time alone moves the feeds: hourly. */
+	if (rev == fc->revision && (fc->history == 0 ||
+	    (now - fc->history) / 3600 == fc->window)) {
 		pthread_mutex_unlock(&fc->cache_lock);
 		return PD_OK;
 	}
+	fc->window = (now - fc->history) / 3600;
 	/* What is cached now becomes the generation to compare with. */
 	drop_map(fc->prev, NULL);
+	for (i = 0; i < NBUCKETS; i++)
+		for (e = fc->cur[i]; e != NULL; e = e->next) {
+			memcpy(e->etag, e->feed->etag, sizeof(e->etag));
+			e->mtime = e->feed->mtime;
+			pd_feed_release(e->feed);
+			e->feed = NULL;
+		}
 	memcpy(fc->prev, fc->cur, sizeof(fc->cur));
 	memset(fc->cur, 0, sizeof(fc->cur));
 	fc->bytes = 0;

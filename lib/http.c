@@ -179,7 +179,20 @@ send_resp(struct MHD_Connection *c, struct pd_http_resp *r)
 	enum MHD_Result ret;
 	size_t i;
 
-	if (r->feed != NULL) {
+	if (r->feed != NULL && r->feed->fd >= 0) {
+		size_t len = r->gzip ? r->feed->gzlen : r->feed->len;
+		int fd = dup(r->feed->fd);
+
+		/*
+		 * Sent from the memfd (sendfile), as nginx sends a file from
+		 * the page cache.  The response owns its own descriptor, so
+		 * the bytes outlive a change that replaces the feed.
+		 */
+		mr = fd < 0 ? NULL : MHD_create_response_from_fd_at_offset64(
+		    len, fd, r->gzip ? (uint64_t)r->feed->len : 0);
+		if (mr == NULL && fd >= 0)
+			close(fd);
+	} else if (r->feed != NULL) {
 		const char *data = r->gzip ? r->feed->gz : r->feed->body;
 		size_t len = r->gzip ? r->feed->gzlen : r->feed->len;
 

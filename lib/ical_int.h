@@ -45,4 +45,19 @@ struct pd_event;
  */
 int pd_ical_description(struct pd_buf *b, const struct pd_event *ev);
 
+/*
+ * The parser's state across the chunks of one streamed file
+ * (ical_stream.c): the people of X-PODIUM-PERSON, the VTIMEZONEs and the
+ * times of talk VEVENTs seen so far.  pd_ical_ctx_parse parses one chunk,
+ * a whole VCALENDAR whose first line is line first_line of the file, into
+ * *out (the caller's); errors go to the err given to pd_ical_ctx_new.
+ */
+struct pd_ical_ctx;
+struct pd_calendar;
+struct pd_error;
+int pd_ical_ctx_new(struct pd_error *err, struct pd_ical_ctx **out);
+int pd_ical_ctx_parse(struct pd_ical_ctx *c, const char *text, size_t len,
+    uint32_t first_line, struct pd_calendar **out);
+void pd_ical_ctx_free(struct pd_ical_ctx *c);
+
 #endif

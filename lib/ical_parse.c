@@ -38,7 +38,7 @@
 /* One unfolded content line: where it starts in the input and in text. */
 struct cline {
 	uint32_t phys;		/* 1-based line number in the input */
-	size_t off;		/* offset in pctx.text */
+	size_t off;		/* offset in pd_ical_ctx.text */
 	size_t len;
 };
 
@@ -59,7 +59,7 @@ struct zone {
 	icaltimezone *z;
 };
 
-struct pctx {
+struct pd_ical_ctx {
 	struct pd_error *err;
 	struct pd_buf text;	/* unfolded, one "\r\n" after each line */
 	struct cline *lines;
@@ -75,17 +75,18 @@ struct pctx {
 	struct zone *zones;
 	size_t nzones;
 	struct pd_calendar *cal;
+	uint32_t first_line;	/* of text's first line in the file */
 };
 
 /* ---- errors --------------------------------------------------------- */
 
 static int
-fail(struct pctx *c, int code, uint32_t line, const char *fmt, ...)
+fail(struct pd_ical_ctx *c, int code, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Records "line N: ..." with field "line N". */
 static int
-fail(struct pctx *c, int code, uint32_t line, const char *fmt, ...)
+fail(struct pd_ical_ctx *c, int code, uint32_t line, const char *fmt, ...)
 {
 	char field[32], msg[512];
 	va_list ap;
@@ -277,7 +278,7 @@ struct frame {
 
 /* Checks one finished content line and records it (see the file top). */
 static int
-end_line(struct pctx *c, struct cline *cl, struct frame *stack, int *depth,
+end_line(struct pd_ical_ctx *c, struct cline *cl, struct frame *stack, int *depth,
     int *done)
 {
 	const char *s = c->text.data + cl->off;
@@ -359,22 +360,19 @@ end_line(struct pctx *c, struct cline *cl, struct frame *stack, int *depth,
 }
 
 static int
-prescan(struct pctx *c, const char *in, size_t len)
+prescan(struct pd_ical_ctx *c, const char *in, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	struct frame stack[MAX_DEPTH];
 	struct cline cur = { 0, 0, 0 };
 	int have = 0, depth = 0, done = 0, rc;
-	uint32_t phys = 1;
+	uint32_t phys = c->first_line;
 	size_t i = 0, start, k;
 
 	if (len == 0)
 		return fail(c, PD_EPARSE, 0, "empty input");
-	if (len > PD_ICAL_MAX_INPUT)
-		return fail(c, PD_ETOOBIG, 0, "input larger than %u bytes",
-		    PD_ICAL_MAX_INPUT);
-	/* The unfolded text is never longer than the input. */
-	pd_buf_init(&c->text, (size_t)PD_ICAL_MAX_INPUT + 2);
+	/* The input is bounded by its caller (whole text or one chunk). */
+	pd_buf_init(&c->text, 0);
 	if ((rc = pd_buf_add(&c->text, "", 0)) != PD_OK)
 		return rc;
 	while (i < len) {
@@ -446,7 +444,7 @@ prescan(struct pctx *c, const char *in, size_t len)
  * range k (whole file when k is out of range), or of the range's start.
  */
 static uint32_t
-line_of(const struct pctx *c, size_t k, const char *name)
+line_of(const struct pd_ical_ctx *c, size_t k, const char *name)
 {
 	size_t first = 0, last = c->nlines - 1, i, n;
 
@@ -491,7 +489,7 @@ first_error(icalcomponent *comp)
  * the property to look for.
  */
 static int
-report_error(struct pctx *c, icalproperty *e, size_t k)
+report_error(struct pd_ical_ctx *c, icalproperty *e, size_t k)
 {
 	const char *msg = icalproperty_get_xlicerror(e);
 	const char *in;
@@ -568,7 +566,7 @@ xname_is(icalproperty *p, const char *name)
 /* ---- people --------------------------------------------------------- */
 
 static int
-add_person(struct pctx *c, const char *addr, struct pd_person *p,
+add_person(struct pd_ical_ctx *c, const char *addr, struct pd_person *p,
     size_t *idx)
 {
 	int rc;
@@ -607,7 +605,7 @@ from_address(struct pd_person *p, const char *addr)
  * belongs to the caller.
  */
 static int
-person_of(struct pctx *c, const char *addr, const char *cn,
+person_of(struct pd_ical_ctx *c, const char *addr, const char *cn,
     struct pd_person *dst, uint32_t line)
 {
 	struct pd_person np;
@@ -631,7 +629,7 @@ person_of(struct pctx *c, const char *addr, const char *cn,
 }
 
 static int
-read_person(struct pctx *c, icalproperty *p, uint32_t line)
+read_person(struct pd_ical_ctx *c, icalproperty *p, uint32_t line)
 {
 	struct pd_person np;
 	const char *addr = xvalue(p);
@@ -672,7 +670,7 @@ out:
  * when new; what names the property that carries it.
  */
 static int
-group_of(struct pctx *c, icalproperty *p, const char *what, uint32_t line,
+group_of(struct pd_ical_ctx *c, icalproperty *p, const char *what, uint32_t line,
     struct pd_group **out)
 {
 	struct pd_calendar *cal = c->cal;
@@ -714,7 +712,7 @@ out:
 
 /* X-PODIUM-GROUP-ATTENDANCE;X-PODIUM-GROUP=…:PUBLIC */
 static int
-read_group_attendance(struct pctx *c, icalproperty *p, uint32_t line)
+read_group_attendance(struct pd_ical_ctx *c, icalproperty *p, uint32_t line)
 {
 	struct pd_group *g;
 	const char *v = xvalue(p);
@@ -731,7 +729,7 @@ read_group_attendance(struct pctx *c, icalproperty *p, uint32_t line)
 }
 
 static int
-read_member(struct pctx *c, icalproperty *p, uint32_t line)
+read_member(struct pd_ical_ctx *c, icalproperty *p, uint32_t line)
 {
 	struct pd_group *g = NULL;
 	struct pd_member *m;
@@ -767,7 +765,7 @@ out:
 /* ---- time zones and times ------------------------------------------- */
 
 static int
-add_zone(struct pctx *c, icalcomponent *vtz)
+add_zone(struct pd_ical_ctx *c, icalcomponent *vtz)
 {
 	icalproperty *p = icalcomponent_get_first_property(vtz,
 	    ICAL_TZID_PROPERTY);
@@ -822,7 +820,7 @@ builtin_name(const char *tzid)
 }
 
 static icaltimezone *
-custom_zone(const struct pctx *c, const char *tzid)
+custom_zone(const struct pd_ical_ctx *c, const char *tzid)
 {
 	size_t i;
 
@@ -889,7 +887,7 @@ struct when {
 };
 
 static int
-read_when(struct pctx *c, icalproperty *p, const char *what, size_t k,
+read_when(struct pd_ical_ctx *c, icalproperty *p, const char *what, size_t k,
     struct when *w)
 {
 	struct icaltimetype t;
@@ -994,7 +992,7 @@ valid_hhmm(const char *s)
 }
 
 static int
-read_agenda(struct pctx *c, struct pd_event *ev, icalproperty *p, size_t k)
+read_agenda(struct pd_ical_ctx *c, struct pd_event *ev, icalproperty *p, size_t k)
 {
 	struct pd_agenda_item *na, *a;
 	uint32_t line = line_of(c, k, "X-PODIUM-AGENDA");
@@ -1044,7 +1042,7 @@ talk_time(const char *s, char **out)
 }
 
 static int
-read_talk(struct pctx *c, struct pd_event *ev, icalproperty *p, size_t k)
+read_talk(struct pd_ical_ctx *c, struct pd_event *ev, icalproperty *p, size_t k)
 {
 	struct pd_talk *nt, *t;
 	uint32_t line = line_of(c, k, "X-PODIUM-TALK");
@@ -1184,7 +1182,7 @@ delegate_name(const char *uri)
 }
 
 static int
-read_attendee(struct pctx *c, struct pd_event *ev, icalproperty *p,
+read_attendee(struct pd_ical_ctx *c, struct pd_event *ev, icalproperty *p,
     size_t k)
 {
 	struct pd_attendance *na, *a;
@@ -1299,7 +1297,7 @@ prop_utc(icalcomponent *ve, icalproperty_kind kind)
 
 /* Remembers a talk VEVENT's updated time for its X-PODIUM-TALK. */
 static int
-note_talk_event(struct pctx *c, icalcomponent *ve)
+note_talk_event(struct pd_ical_ctx *c, icalcomponent *ve)
 {
 	const char *uid = icalcomponent_get_uid(ve);
 	int64_t *nu;
@@ -1321,7 +1319,7 @@ note_talk_event(struct pctx *c, icalcomponent *ve)
 }
 
 static int
-read_times(struct pctx *c, struct pd_event *ev, icalcomponent *ve, size_t k)
+read_times(struct pd_ical_ctx *c, struct pd_event *ev, icalcomponent *ve, size_t k)
 {
 	icalproperty *ps, *pe, *pd;
 	struct when s, e;
@@ -1392,7 +1390,7 @@ read_times(struct pctx *c, struct pd_event *ev, icalcomponent *ve, size_t k)
 }
 
 static int
-read_event(struct pctx *c, icalcomponent *ve, size_t k, struct pd_event *ev)
+read_event(struct pd_ical_ctx *c, icalcomponent *ve, size_t k, struct pd_event *ev)
 {
 	icalproperty *p;
 	const char *v, *xdesc = NULL, *desc = NULL;
@@ -1532,7 +1530,7 @@ read_event(struct pctx *c, icalcomponent *ve, size_t k, struct pd_event *ev)
 }
 
 static int
-add_event(struct pctx *c, icalcomponent *ve, size_t k, size_t *cap)
+add_event(struct pd_ical_ctx *c, icalcomponent *ve, size_t k, size_t *cap)
 {
 	struct pd_calendar *cal = c->cal;
 	struct pd_event *ne;
@@ -1555,7 +1553,7 @@ add_event(struct pctx *c, icalcomponent *ve, size_t k, size_t *cap)
 }
 
 static int
-convert(struct pctx *c, icalcomponent *root)
+convert(struct pd_ical_ctx *c, icalcomponent *root)
 {
 	icalcomponent *sub;
 	icalproperty *p;
@@ -1623,26 +1621,75 @@ convert(struct pctx *c, icalcomponent *root)
 	return rc;
 }
 
-int
-pd_ical_parse(const char *text, size_t len, struct pd_calendar **out,
-    struct pd_error *err)
+/* The state one content chunk leaves behind (see pd_ical_ctx_parse). */
+static void
+chunk_clear(struct pd_ical_ctx *c)
 {
-	struct pctx c;
+	pd_calendar_free(c->cal);
+	c->cal = NULL;
+	free(c->lines);
+	c->lines = NULL;
+	c->nlines = c->caplines = 0;
+	free(c->kids);
+	c->kids = NULL;
+	c->nkids = c->capkids = 0;
+	pd_buf_free(&c->text);
+}
+
+int
+pd_ical_ctx_new(struct pd_error *err, struct pd_ical_ctx **out)
+{
+	struct pd_ical_ctx *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return pd_error_set(err, PD_ENOMEM, NULL,
+		    "out of memory parsing calendar");
+	c->err = err;
+	*out = c;
+	return PD_OK;
+}
+
+void
+pd_ical_ctx_free(struct pd_ical_ctx *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	chunk_clear(c);
+	for (i = 0; i < c->npeople; i++)
+		pd_person_clear(&c->people[i]);
+	free(c->people);
+	smap_free(&c->pmap);
+	smap_free(&c->tmap);
+	free(c->tupd);
+	for (i = 0; i < c->nzones; i++) {
+		icaltimezone_free(c->zones[i].z, 1);
+		free(c->zones[i].tzid);
+	}
+	free(c->zones);
+	free(c);
+}
+
+int
+pd_ical_ctx_parse(struct pd_ical_ctx *c, const char *text, size_t len,
+    uint32_t first_line, struct pd_calendar **out)
+{
 	icalcomponent *root = NULL;
 	icalproperty *e;
-	size_t i;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.err = err;
+	chunk_clear(c);
+	c->first_line = first_line;
 	if (text == NULL)
 		len = 0;
-	if ((rc = prescan(&c, text, len)) != PD_OK)
+	if ((rc = prescan(c, text, len)) != PD_OK)
 		goto out;
-	if ((root = icalparser_parse_string(c.text.data)) == NULL ||
+	if ((root = icalparser_parse_string(c->text.data)) == NULL ||
 	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
 		icalerror_clear_errno();
-		rc = fail(&c, PD_EPARSE, 1, "not an iCalendar VCALENDAR");
+		rc = fail(c, PD_EPARSE, first_line,
+		    "not an iCalendar VCALENDAR");
 		goto out;
 	}
 	icalerror_clear_errno();
@@ -1657,36 +1704,40 @@ pd_ical_parse(const char *text, size_t len, struct pd_calendar **out,
 		    ICAL_ANY_COMPONENT), k++)
 			if (first_error(sub) == e)
 				break;
-		rc = report_error(&c, e, sub != NULL ? k : SIZE_MAX);
+		rc = report_error(c, e, sub != NULL ? k : SIZE_MAX);
 		goto out;
 	}
-	if ((c.cal = calloc(1, sizeof(*c.cal))) == NULL) {
+	if ((c->cal = calloc(1, sizeof(*c->cal))) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
 	}
-	if ((rc = convert(&c, root)) != PD_OK)
+	if ((rc = convert(c, root)) != PD_OK)
 		goto out;
-	*out = c.cal;
-	c.cal = NULL;
+	*out = c->cal;
+	c->cal = NULL;
 out:
 	if (rc == PD_ENOMEM)
-		pd_error_set(err, rc, NULL, "out of memory parsing calendar");
+		pd_error_set(c->err, rc, NULL, "out of memory parsing calendar");
 	if (root != NULL)
 		icalcomponent_free(root);
-	pd_calendar_free(c.cal);
-	for (i = 0; i < c.npeople; i++)
-		pd_person_clear(&c.people[i]);
-	free(c.people);
-	smap_free(&c.pmap);
-	smap_free(&c.tmap);
-	free(c.tupd);
-	for (i = 0; i < c.nzones; i++) {
-		icaltimezone_free(c.zones[i].z, 1);
-		free(c.zones[i].tzid);
-	}
-	free(c.zones);
-	free(c.lines);
-	free(c.kids);
-	pd_buf_free(&c.text);
+	chunk_clear(c);
+	return rc;
+}
+
+int
+pd_ical_parse(const char *text, size_t len, struct pd_calendar **out,
+    struct pd_error *err)
+{
+	struct pd_ical_ctx *c = NULL;
+	int rc;
+
+	if ((rc = pd_ical_ctx_new(err, &c)) != PD_OK)
+		return rc;
+	if (text != NULL && len > PD_ICAL_MAX_INPUT)
+		rc = fail(c, PD_ETOOBIG, 0, "input larger than %u bytes",
+		    PD_ICAL_MAX_INPUT);
+	else
+		rc = pd_ical_ctx_parse(c, text, len, 1, out);
+	pd_ical_ctx_free(c);
 	return rc;
 }

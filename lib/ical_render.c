@@ -816,9 +816,14 @@ out:
 	return rc;
 }
 
-/* X-PODIUM-PERSON lines for everyone referenced, sorted by name. */
+/*
+ * X-PODIUM-PERSON lines for everyone referenced, sorted by name: by the
+ * events and groups of cal, and the nextra people of extra (a feed put
+ * together from pieces names its events' people that way).
+ */
 static int
-emit_people(struct rctx *c, const struct pd_calendar *cal)
+emit_people(struct rctx *c, const struct pd_calendar *cal,
+    const struct pd_person *extra, size_t nextra)
 {
 	struct pset set = { NULL, 0, 0 };
 	struct pentry *list = NULL;
@@ -845,6 +850,8 @@ emit_people(struct rctx *c, const struct pd_calendar *cal)
 		for (j = 0; j < cal->groups[i].nmembers && rc == PD_OK; j++)
 			rc = pset_add(&set, &kb,
 			    &cal->groups[i].members[j].person);
+	for (i = 0; i < nextra && rc == PD_OK; i++)
+		rc = pset_add(&set, &kb, &extra[i]);
 	if (rc != PD_OK || set.n == 0)
 		goto out;
 	if ((list = malloc(set.n * sizeof(*list))) == NULL) {
@@ -1744,39 +1751,25 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* One compact VTIMEZONE per zone used, sorted by TZID. */
-static int
-emit_zones(struct rctx *c, const struct pd_calendar *cal)
+const char *
+pd_ical_event_zone(const struct pd_event *ev)
 {
-	const char **ids = NULL;
+	const char *z = ev->tzid != NULL ? ev->tzid : PD_TZ_DEFAULT;
+
+	/* All-day events need no zone unless a talk has its own time. */
+	if ((ev->all_day && ev->ntalks == 0) || is_utc(z))
+		return NULL;
+	return z;
+}
+
+/* One compact VTIMEZONE per TZID of ids (n, in any order, repeated). */
+static int
+emit_zone_ids(struct rctx *c, const char **ids, size_t n)
+{
 	icalcomponent *vtz;
-	size_t i, n = 0;
+	size_t i;
 	int rc = PD_OK;
 
-	if (cal->nevents == 0)
-		return PD_OK;
-	if ((ids = malloc(cal->nevents * sizeof(*ids))) == NULL)
-		return PD_ENOMEM;
-	for (i = 0; i < cal->nevents; i++) {
-		const struct pd_event *ev = &cal->events[i];
-		const char *z = ev->tzid != NULL ? ev->tzid : PD_TZ_DEFAULT;
-		size_t k;
-
-		/*
-		 * All-day events need no zone unless a talk has its own time;
-		 * UTC needs none.  A calendar uses few zones, so the linear
-		 * check against the last few distinct ones is enough before
-		 * the sort removes the rest of the duplicates.
-		 */
-		if ((ev->all_day && ev->ntalks == 0) || is_utc(z))
-			continue;
-		for (k = n; k > 0 && n - k < 4; k--)
-			if (strcmp(ids[k - 1], z) == 0)
-				break;
-		if (k > 0 && n - k < 4 && strcmp(ids[k - 1], z) == 0)
-			continue;
-		ids[n++] = z;
-	}
 	qsort(ids, n, sizeof(*ids), cmp_str);
 	for (i = 0; i < n && rc == PD_OK; i++) {
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
@@ -1789,6 +1782,38 @@ emit_zones(struct rctx *c, const struct pd_calendar *cal)
 		rc = emit_comp(c, vtz, 0);
 		icalcomponent_free(vtz);
 	}
+	return rc;
+}
+
+/* One compact VTIMEZONE per zone used, sorted by TZID. */
+static int
+emit_zones(struct rctx *c, const struct pd_calendar *cal)
+{
+	const char **ids = NULL;
+	const char *z;
+	size_t i, k, n = 0;
+	int rc;
+
+	if (cal->nevents == 0)
+		return PD_OK;
+	if ((ids = malloc(cal->nevents * sizeof(*ids))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0; i < cal->nevents; i++) {
+		/*
+		 * A calendar uses few zones, so the linear check against the
+		 * last few distinct ones is enough before the sort removes
+		 * the rest of the duplicates.
+		 */
+		if ((z = pd_ical_event_zone(&cal->events[i])) == NULL)
+			continue;
+		for (k = n; k > 0 && n - k < 4; k--)
+			if (strcmp(ids[k - 1], z) == 0)
+				break;
+		if (k > 0 && n - k < 4 && strcmp(ids[k - 1], z) == 0)
+			continue;
+		ids[n++] = z;
+	}
+	rc = emit_zone_ids(c, ids, n);
 	free(ids);
 	return rc;
 }
@@ -1805,48 +1830,95 @@ pd_ical_init(void)
 	icaltimezone_set_tzid_prefix("");
 }
 
+static const struct pd_render_opts default_opts = { PD_PRIVACY_PUBLIC, 0,
+    NULL, NULL, 0, 0 };
+
+/* Starts a rendering that appends to *out (taken over until done()). */
+static void
+begin(struct rctx *c, const struct pd_render_opts *opts, struct pd_buf *out,
+    struct pd_error *err)
+{
+	c->opts = opts != NULL ? opts : &default_opts;
+	c->err = err;
+	c->out = *out;
+	pd_buf_init(&c->tmp, 0);
+	pd_buf_init(&c->addr, 0);
+	pd_buf_init(&c->line, 0);
+}
+
+/* Gives the text back to *out, frees the scratch, words rc. */
+static int
+done(struct rctx *c, struct pd_buf *out, int rc)
+{
+	if (rc == PD_ENOMEM)
+		pd_error_set(c->err, rc, NULL, "out of memory rendering calendar");
+	else if (rc == PD_ETOOBIG)
+		pd_error_set(c->err, rc, NULL, "calendar too big");
+	*out = c->out;
+	pd_buf_free(&c->tmp);
+	pd_buf_free(&c->addr);
+	pd_buf_free(&c->line);
+	return rc;
+}
+
 int
 pd_ical_render(const struct pd_calendar *cal,
     const struct pd_render_opts *opts, char **out, size_t *len,
     struct pd_error *err)
 {
-	static const struct pd_render_opts defaults = { PD_PRIVACY_PUBLIC, 0,
-	    NULL, NULL, 0, 0 };
+	struct pd_buf text;
 	struct rctx c;
-	char *text;
 	size_t i, n;
 	int rc;
 
-	c.opts = opts != NULL ? opts : &defaults;
-	c.err = err;
-	pd_buf_init(&c.out, 0);
-	pd_buf_init(&c.tmp, 0);
-	pd_buf_init(&c.addr, 0);
-	pd_buf_init(&c.line, 0);
+	pd_buf_init(&text, 0);
+	begin(&c, opts, &text, err);
 	if ((rc = emit_head(&c, cal)) != PD_OK ||
-	    (directory(&c) && ((rc = emit_people(&c, cal)) != PD_OK ||
+	    (directory(&c) && ((rc = emit_people(&c, cal, NULL, 0)) != PD_OK ||
 	    (rc = emit_members(&c, cal)) != PD_OK)) ||
 	    (rc = emit_zones(&c, cal)) != PD_OK)
 		goto out;
 	for (i = 0; i < cal->nevents; i++)
 		if ((rc = emit_event(&c, &cal->events[i])) != PD_OK)
 			goto out;
-	if ((rc = pd_buf_adds(&c.out, "END:VCALENDAR\r\n")) != PD_OK)
-		goto out;
-	if ((text = pd_buf_detach(&c.out, &n)) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	*out = text;
-	*len = n;
+	rc = pd_buf_adds(&c.out, PD_ICAL_TAIL);
 out:
-	if (rc == PD_ENOMEM)
-		pd_error_set(err, rc, NULL, "out of memory rendering calendar");
-	else if (rc == PD_ETOOBIG)
-		pd_error_set(err, rc, NULL, "calendar too big");
-	pd_buf_free(&c.out);
-	pd_buf_free(&c.tmp);
-	pd_buf_free(&c.addr);
-	pd_buf_free(&c.line);
+	rc = done(&c, &text, rc);
+	if (rc == PD_OK) {
+		if ((*out = pd_buf_detach(&text, &n)) == NULL)
+			rc = pd_error_set(err, PD_ENOMEM, NULL,
+			    "out of memory rendering calendar");
+		else
+			*len = n;
+	}
+	pd_buf_free(&text);
 	return rc;
+}
+
+int
+pd_ical_render_head(const struct pd_calendar *cal,
+    const struct pd_person *people, size_t npeople, const char **zones,
+    size_t nzones, const struct pd_render_opts *opts, struct pd_buf *out,
+    struct pd_error *err)
+{
+	struct rctx c;
+	int rc;
+
+	begin(&c, opts, out, err);
+	if ((rc = emit_head(&c, cal)) == PD_OK && (!directory(&c) ||
+	    ((rc = emit_people(&c, cal, people, npeople)) == PD_OK &&
+	    (rc = emit_members(&c, cal)) == PD_OK)))
+		rc = emit_zone_ids(&c, zones, nzones);
+	return done(&c, out, rc);
+}
+
+int
+pd_ical_render_event(const struct pd_event *ev,
+    const struct pd_render_opts *opts, struct pd_buf *out,
+    struct pd_error *err)
+{
+	struct rctx c;
+
+	begin(&c, opts, out, err);
+	return done(&c, out, emit_event(&c, ev));
 }

@@ -213,11 +213,12 @@ route_health(struct pd_app *app, const struct pd_http_req *req,
 	pd_buf_addf(&resp->body,
 	    "{\"status\": \"%s\", \"database\": \"%s\", \"revision\": %lld, "
 	    "\"outbox\": {\"backlog\": %lld, \"retrying\": %lld, "
-	    "\"oldest_age_seconds\": %lld}, \"feeds_bytes\": %zu}\n",
+	    "\"oldest_age_seconds\": %lld}, \"feeds_bytes\": %zu, "
+	    "\"pieces_bytes\": %zu}\n",
 	    rc == PD_OK ? "ok" : "failing", rc == PD_OK ? "ok" : "error",
 	    (long long)rev, (long long)backlog, (long long)retrying,
 	    (long long)(backlog > 0 && now > oldest ? now - oldest : 0),
-	    pd_feeds_bytes(app->feeds));
+	    pd_feeds_bytes(app->feeds), pd_feeds_piece_bytes(app->feeds));
 }
 
 static int

@@ -460,6 +460,82 @@ static const char MIGRATION_WEB_ACCOUNTS[] =
     ") WITHOUT ROWID;"
     "ALTER TABLE talk ADD COLUMN status_by TEXT;";
 
+/*
+ * Migration 9: render marks, for feeds kept as pieces (feed_pieces.c).
+ *
+ * event.render_mark is set, by triggers, to the revision that a write
+ * commits as (meta's revision + 1; pd_st_commit adds the 1) by every
+ * write that changes what the event's VEVENT shows: its own row, its
+ * talks, attendances, agenda, links and topics, the people it names
+ * (name, address, uuid, organization), the organization of a speaker,
+ * the name of its group or of a topic; and when the event is made.  The
+ * feed cache keeps each event's rendering with the mark it was made at
+ * and renders again only the events whose mark moved, whoever wrote (CLI,
+ * API, import, another process).  Revisions only grow, a restore included
+ * (store_backup.c), so an event made again under the id of a deleted one
+ * never comes back to a mark it had.  Existing rows start at 0; the cache
+ * starts empty, so nothing is stale.
+ */
+#define RENDER_MARK "(SELECT v + 1 FROM meta WHERE k = 'revision')"
+static const char MIGRATION_RENDER_MARKS[] =
+    "ALTER TABLE event ADD COLUMN render_mark INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TRIGGER event_render_add AFTER INSERT ON event BEGIN"
+    "  UPDATE event SET render_mark = " RENDER_MARK " WHERE id = new.id;"
+    "END;"
+    "CREATE TRIGGER event_render AFTER UPDATE OF uid, title, description,"
+    "  location, url, tzid, all_day, start, \"end\", status, sequence,"
+    "  rrule, group_id, organizer_id, created, updated, public_attendance"
+    "  ON event BEGIN"
+    "  UPDATE event SET render_mark = " RENDER_MARK " WHERE id = new.id;"
+    "END;"
+#define PART_RENDER(T, NAME, COLS) \
+    "CREATE TRIGGER " NAME "_render_add AFTER INSERT ON " T " BEGIN" \
+    "  UPDATE event SET render_mark = " RENDER_MARK \
+    "  WHERE id = new.event_id;" \
+    "END;" \
+    "CREATE TRIGGER " NAME "_render_change AFTER UPDATE " COLS " ON " T \
+    "  BEGIN" \
+    "  UPDATE event SET render_mark = " RENDER_MARK \
+    "  WHERE id IN (old.event_id, new.event_id);" \
+    "END;" \
+    "CREATE TRIGGER " NAME "_render_del AFTER DELETE ON " T " BEGIN" \
+    "  UPDATE event SET render_mark = " RENDER_MARK \
+    "  WHERE id = old.event_id;" \
+    "END;"
+    PART_RENDER("attendance", "attendance", "")
+    PART_RENDER("talk", "talk", "OF uid, event_id, pos, title, speaker_id,"
+    "  status, via_id, alternative_to, start, \"end\", updated")
+    PART_RENDER("agenda_item", "agenda", "")
+    PART_RENDER("event_link", "link", "")
+    PART_RENDER("event_topic", "topic", "")
+#undef PART_RENDER
+    "CREATE TRIGGER person_render AFTER UPDATE OF uuid, name, email, org_id"
+    "  ON person BEGIN"
+    "  UPDATE event SET render_mark = " RENDER_MARK
+    "  WHERE id IN (SELECT event_id FROM attendance WHERE person_id = new.id"
+    "  UNION SELECT event_id FROM talk WHERE speaker_id = new.id"
+    "  UNION SELECT event_id FROM talk WHERE via_id = new.id);"
+    "  UPDATE event SET render_mark = " RENDER_MARK
+    "  WHERE organizer_id = new.id;"
+    "END;"
+    /* A speaker's organization code is in the DESCRIPTION's talk list. */
+    "CREATE TRIGGER org_render AFTER UPDATE OF code, name ON org BEGIN"
+    "  UPDATE event SET render_mark = " RENDER_MARK
+    "  WHERE id IN (SELECT t.event_id FROM talk t JOIN person p"
+    "  ON p.id = t.speaker_id WHERE p.org_id = new.id);"
+    "END;"
+    "CREATE TRIGGER group_render AFTER UPDATE OF name, public_attendance"
+    "  ON grp BEGIN"
+    "  UPDATE event SET render_mark = " RENDER_MARK
+    "  WHERE group_id = new.id;"
+    "END;"
+    "CREATE TRIGGER topic_name_render AFTER UPDATE OF name ON topic BEGIN"
+    "  UPDATE event SET render_mark = " RENDER_MARK
+    "  WHERE id IN (SELECT event_id FROM event_topic"
+    "  WHERE topic_id = new.id);"
+    "END;";
+#undef RENDER_MARK
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
@@ -470,6 +546,7 @@ static const char *const migrations[] = {
 	MIGRATION_CALENDAR_REPLIES,
 	MIGRATION_PUBLIC_ATTENDANCE,
 	MIGRATION_WEB_ACCOUNTS,
+	MIGRATION_RENDER_MARKS,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -453,8 +453,14 @@ pd_store_restore_erasing(const char *backup, const char *path, int64_t now,
 		    "answer-link key: %s", sqlite3_errmsg(src->db));
 		goto out;
 	}
-	/* Above both, so that no cache keyed by revision is taken as fresh. */
-	sql = sqlite3_mprintf("UPDATE meta SET v = %lld WHERE k = 'revision'",
+	/*
+	 * Above both, so that no cache keyed by revision is taken as fresh;
+	 * the render marks too (feed pieces, store.c), so that no event of
+	 * the backup looks like one a running daemon has rendered.
+	 */
+	sql = sqlite3_mprintf("UPDATE meta SET v = %lld WHERE k = 'revision';"
+	    "UPDATE event SET render_mark = %lld",
+	    (long long)((before > after ? before : after) + 1),
 	    (long long)((before > after ? before : after) + 1));
 	if (sql == NULL || sqlite3_exec(src->db, sql, NULL, NULL,
 	    NULL) != SQLITE_OK) {

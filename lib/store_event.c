@@ -867,6 +867,7 @@ struct evset {
 	size_t n;
 	struct evidx *idx;
 	size_t last;		/* the event the previous part row went to */
+	int64_t since;		/* nonzero: only series ending at or after */
 };
 
 static void
@@ -985,6 +986,29 @@ prepare3(struct pd_store *st, const char *head, const char *where,
 	return rc;
 }
 
+/*
+ * The scope's WHERE with "the series ends at since or later" added as ?2
+ * when since is nonzero (a feed's history window, [feeds] history).
+ */
+static int
+prepare_since(struct pd_store *st, const char *head, enum scope sc,
+    int64_t since, const char *tail, sqlite3_stmt **out)
+{
+	struct pd_buf w = PD_BUF_INIT;
+	int rc;
+
+	pd_buf_adds(&w, event_where[sc]);
+	if (since != 0)
+		pd_buf_adds(&w, *event_where[sc] == '\0' ?
+		    "WHERE e.series_end_utc >= ?2 " :
+		    "AND e.series_end_utc >= ?2 ");
+	if (pd_buf_failed(&w))
+		return oom(st);
+	rc = prepare3(st, head, w.data, tail, out);
+	pd_buf_free(&w);
+	return rc;
+}
+
 static int
 load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
     struct evset *set)
@@ -993,9 +1017,11 @@ load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 	size_t i;
 	int rc;
 
-	if ((rc = prepare3(st, EVENT_SELECT, event_where[sc],
+	if ((rc = prepare_since(st, EVENT_SELECT, sc, set->since,
 	    "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK)
+	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
+	    (set->since != 0 && (rc = pd_st_bind_int64(st, stmt, 2,
+	    set->since)) != PD_OK))
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&set->ev, set->n, sizeof(*set->ev)) != PD_OK) {
@@ -1271,7 +1297,7 @@ static int
 event_load(struct pd_store *st, int64_t id, int with_parts,
     struct pd_event **out)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_event *ev = NULL;
 	int rc;
 
@@ -2117,51 +2143,100 @@ out:
 	return rc;
 }
 
-int
-pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
-    struct pd_calendar **out)
+/* The scope of a filter; *name: the group's or topic's (caller frees). */
+static int
+filter_scope(struct pd_store *st, const struct pd_filter *f, enum scope *sc,
+    int64_t *arg, char **name)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
-	struct pd_calendar *cal = NULL;
-	enum scope sc = SC_ALL;
-	int64_t arg = 0, v;
-	char *name = NULL;
+	int64_t v;
 	int found = 0, rc;
 
-	pd_error_clear(&st->err);
+	*sc = SC_ALL;
+	*arg = 0;
 	switch (f != NULL ? f->kind : PD_FILTER_ALL) {
 	case PD_FILTER_ALL:
-		break;
+		return PD_OK;
 	case PD_FILTER_GROUP:
-		sc = SC_GROUP;
-		if ((rc = slug_id(st, "SELECT id, name FROM grp WHERE slug = ?1",
-		    "group", f->value, &arg, &name)) != PD_OK)
-			goto out;
-		break;
+		*sc = SC_GROUP;
+		return slug_id(st, "SELECT id, name FROM grp WHERE slug = ?1",
+		    "group", f->value, arg, name);
 	case PD_FILTER_TOPIC:
-		sc = SC_TOPIC;
-		if ((rc = slug_id(st, "SELECT id, name FROM topic "
-		    "WHERE slug = ?1", "topic", f->value, &arg, &name)) != PD_OK)
-			goto out;
-		break;
+		*sc = SC_TOPIC;
+		return slug_id(st, "SELECT id, name FROM topic "
+		    "WHERE slug = ?1", "topic", f->value, arg, name);
 	case PD_FILTER_PERSON:
-		sc = SC_PERSON;
-		arg = f->person_id;
+		*sc = SC_PERSON;
+		*arg = f->person_id;
 		if ((rc = pd_st_query_int(st, "SELECT 1 FROM person "
-		    "WHERE id = ?1", arg, &v, &found)) != PD_OK)
-			goto out;
-		if (!found) {
-			rc = pd_error_set(&st->err, PD_ENOTFOUND, "person",
+		    "WHERE id = ?1", *arg, &v, &found)) != PD_OK)
+			return rc;
+		if (!found)
+			return pd_error_set(&st->err, PD_ENOTFOUND, "person",
 			    "person: no one with id, e-mail or name '%lld'",
-			    (long long)arg);
+			    (long long)*arg);
+		return PD_OK;
+	default:
+		return pd_error_set(&st->err, PD_EINVAL, "filter",
+		    "filter: unknown kind");
+	}
+}
+
+/* The (id, render mark) of a scope's events, in the calendar's order. */
+static int
+load_index(struct pd_store *st, enum scope sc, int64_t arg, int64_t since,
+    struct pd_feed_row **rows, size_t *n)
+{
+	sqlite3_stmt *stmt = NULL;
+	struct pd_feed_row *r = NULL;
+	size_t k = 0;
+	int rc;
+
+	if ((rc = prepare_since(st, "SELECT e.id, e.render_mark FROM event e ",
+	    sc, since, "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
+	    (rc = bind_scope(st, stmt, arg, NULL)) != PD_OK ||
+	    (since != 0 && (rc = pd_st_bind_int64(st, stmt, 2, since)) !=
+	    PD_OK))
+		goto out;
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (pd_st_grow(&r, k, sizeof(*r)) != PD_OK) {
+			rc = oom(st);
 			goto out;
 		}
-		break;
-	default:
-		rc = pd_error_set(&st->err, PD_EINVAL, "filter",
-		    "filter: unknown kind");
-		goto out;
+		r[k].id = sqlite3_column_int64(stmt, 0);
+		r[k].mark = sqlite3_column_int64(stmt, 1);
+		k++;
 	}
+	if (rc < 0)
+		goto out;
+	*rows = r;
+	*n = k;
+	r = NULL;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	free(r);
+	return rc;
+}
+
+/*
+ * The calendar of f: with rows == NULL every event with every part;
+ * else no events, only (id, render mark) of each in *rows (feed_pieces.c
+ * renders the events it has not rendered yet).
+ */
+static int
+calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
+    struct pd_calendar **out, struct pd_feed_row **rows, size_t *nrows)
+{
+	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct pd_calendar *cal = NULL;
+	enum scope sc;
+	int64_t arg;
+	char *name = NULL;
+	int rc;
+
+	pd_error_clear(&st->err);
+	if ((rc = filter_scope(st, f, &sc, &arg, &name)) != PD_OK)
+		goto out;
 	if ((cal = calloc(1, sizeof(*cal))) == NULL) {
 		rc = oom(st);
 		goto out;
@@ -2176,13 +2251,22 @@ pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
 		rc = pd_st_dberr(st, "database");
 		goto out;
 	}
-	if ((rc = load_events(st, sc, arg, NULL, &set)) == PD_OK &&
-	    (rc = load_parts(st, sc, arg, NULL, &set)) == PD_OK)
+	set.since = since;
+	if (rows != NULL)
+		rc = load_index(st, sc, arg, set.since, rows, nrows);
+	else if ((rc = load_events(st, sc, arg, NULL, &set)) == PD_OK)
+		rc = load_parts(st, sc, arg, NULL, &set);
+	if (rc == PD_OK)
 		rc = load_groups(st, group_where[sc], arg, &cal->groups,
 		    &cal->ngroups);
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != PD_OK)
+	if (rc != PD_OK) {
+		if (rows != NULL) {
+			free(*rows);
+			*rows = NULL;
+		}
 		goto out;
+	}
 	cal->events = set.ev;
 	cal->nevents = set.n;
 	set.ev = NULL;
@@ -2196,6 +2280,112 @@ out:
 	return rc;
 }
 
+int
+pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
+    struct pd_calendar **out)
+{
+	return calendar_of(st, f, 0, out, NULL, NULL);
+}
+
+int
+pd_store_calendar_since(struct pd_store *st, const struct pd_filter *f,
+    int64_t since, struct pd_calendar **out)
+{
+	return calendar_of(st, f, since, out, NULL, NULL);
+}
+
+int
+pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
+    int64_t since, struct pd_calendar **cal, struct pd_feed_row **rows,
+    size_t *n)
+{
+	return calendar_of(st, f, since, cal, rows, n);
+}
+
+int
+pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event **out, size_t *nout)
+{
+	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct pd_buf js = PD_BUF_INIT;
+	size_t i;
+	int rc;
+
+	pd_error_clear(&st->err);
+	pd_buf_adds(&js, "[");
+	for (i = 0; i < n; i++)
+		pd_buf_addf(&js, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
+	pd_buf_adds(&js, "]");
+	if (pd_buf_failed(&js))
+		return oom(st);
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		pd_buf_free(&js);
+		return pd_st_dberr(st, "database");
+	}
+	if ((rc = load_events(st, SC_IDS, 0, js.data, &set)) == PD_OK)
+		rc = load_parts(st, SC_IDS, 0, js.data, &set);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == PD_OK) {
+		*out = set.ev;
+		*nout = set.n;
+		set.ev = NULL;
+		set.n = 0;
+	}
+	evset_free(&set);
+	pd_buf_free(&js);
+	return rc;
+}
+
+int
+pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_person **out, size_t *nout)
+{
+	struct pd_buf js = PD_BUF_INIT;
+	struct pd_person *p = NULL;
+	sqlite3_stmt *stmt = NULL;
+	size_t k = 0, i;
+	int rc;
+
+	pd_error_clear(&st->err);
+	pd_buf_adds(&js, "[");
+	for (i = 0; i < n; i++)
+		pd_buf_addf(&js, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
+	pd_buf_adds(&js, "]");
+	if (pd_buf_failed(&js))
+		return oom(st);
+	if ((rc = pd_st_prepare(st, "SELECT " PD_ST_PERSON_COLS("p", "o")
+	    " FROM person p LEFT JOIN org o ON o.id = p.org_id "
+	    "WHERE p.id IN (SELECT value FROM json_each(?1))", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 1, js.data)) != PD_OK)
+		goto out;
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (pd_st_grow(&p, k, sizeof(*p)) != PD_OK) {
+			rc = oom(st);
+			goto out;
+		}
+		memset(&p[k], 0, sizeof(p[k]));
+		k++;
+		if ((rc = pd_st_row_person(stmt, 0, &p[k - 1])) != PD_OK) {
+			rc = row_err(st, rc);
+			goto out;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	*out = p;
+	*nout = k;
+	p = NULL;
+	k = 0;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	for (i = 0; i < k; i++)
+		pd_person_clear(&p[i]);
+	free(p);
+	pd_buf_free(&js);
+	return rc;
+}
+
 /*
  * The planner's events (outbox.h): not over at now, with all parts.  A
  * cancelled event still counts until it is over, so that its
@@ -2205,7 +2395,7 @@ int
 pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	int rc;
 
 	pd_error_clear(&st->err);
@@ -2263,7 +2453,7 @@ int
 pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
     int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
 {
-	struct evset set = { NULL, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct mark *mk = NULL, key, *hit;
 	sqlite3_stmt *stmt = NULL;

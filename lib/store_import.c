@@ -12,6 +12,7 @@
  * Not here: parsing (ical_parse.c), the row writing shared with
  * pd_store_event_add (store_event.c).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,137 @@ import_groups(struct pd_store *st, const struct pd_calendar *cal,
 	return PD_OK;
 }
 
+/* An import under way: one write transaction over every chunk. */
+struct pd_import {
+	struct pd_store *st;
+	struct pd_import_stats s;
+	/*
+	 * Alternatives to resolve at the end.  Their uids are copied after
+	 * each chunk (the chunk's calendar goes away), so they are owned.
+	 */
+	struct pd_st_alt *alt;
+	size_t nalt;
+	size_t nevents;			/* given so far, for progress */
+	char actor[sizeof(((struct pd_store *)0)->actor)]; /* to restore */
+};
+
+int
+pd_store_import_begin(struct pd_store *st, struct pd_import **out)
+{
+	struct pd_import *im;
+	int rc;
+
+	pd_error_clear(&st->err);
+	if ((im = calloc(1, sizeof(*im))) == NULL)
+		return oom(st);
+	im->st = st;
+	if ((rc = pd_st_begin(st)) != PD_OK) {
+		free(im);
+		return rc;
+	}
+	/* A talk's status written by an import is the import's, whoever runs it. */
+	memcpy(im->actor, st->actor, sizeof(im->actor));
+	pd_store_set_actor(st, "import");
+	*out = im;
+	return PD_OK;
+}
+
+/* Writes one event of the file; its checks were made by the caller. */
+static int
+import_event(struct pd_import *im, const struct pd_event *ev)
+{
+	struct pd_store *st = im->st;
+	struct old o;
+	int64_t id;
+	int seq, rc;
+
+	if ((rc = old_event(st, ev, &o)) != PD_OK)
+		return rc;
+	/*
+	 * SEQUENCE: the file's when it is ahead (another podium or a
+	 * client moved on), else ours, one up if what attendees care
+	 * about changed.
+	 */
+	if (o.id == 0)
+		seq = ev->sequence > 0 ? ev->sequence : 0;
+	else if (ev->sequence > o.sequence)
+		seq = ev->sequence;
+	else
+		seq = o.sequence + (o.changed ? 1 : 0);
+	rc = pd_st_event_write(st, ev, o.id, seq,
+	    o.id != 0 ? o.created : (ev->created != 0 ? ev->created : st->now),
+	    ev->updated != 0 ? ev->updated : st->now, PD_ST_W_IMPORT,
+	    resolve_import, &im->s, &im->alt, &im->nalt, &id, NULL);
+	if (rc != PD_OK)
+		return prefix_err(st, ev->uid, rc);
+	if (o.id == 0)
+		im->s.created++;
+	else
+		im->s.updated++;
+	return PD_OK;
+}
+
+int
+pd_store_import_add(struct pd_import *im, const struct pd_calendar *cal,
+    pd_import_progress_fn progress, void *ctx)
+{
+	struct pd_store *st = im->st;
+	const struct pd_event *ev;
+	size_t i;
+	int rc;
+
+	/* Check the chunk before writing any of it. */
+	for (i = 0; i < cal->nevents; i++) {
+		ev = &cal->events[i];
+		if (ev->uid == NULL || *ev->uid == '\0')
+			return pd_error_set(&st->err, PD_EINVAL, "uid",
+			    "uid: event %zu of the file has no UID",
+			    im->nevents + i + 1);
+		if ((rc = pd_event_validate(ev, &st->err)) != PD_OK)
+			return prefix_err(st, ev->uid, rc);
+	}
+	if ((rc = import_groups(st, cal, &im->s)) != PD_OK)
+		return rc;
+	for (i = 0; i < cal->nevents; i++) {
+		size_t first = im->nalt, j;
+
+		rc = import_event(im, &cal->events[i]);
+		for (j = first; j < im->nalt; j++)
+			if ((im->alt[j].uid = strdup(im->alt[j].uid)) == NULL) {
+				im->nalt = j;
+				return oom(st);
+			}
+		if (rc != PD_OK)
+			return rc;
+		im->nevents++;
+		if (progress != NULL)
+			progress(ctx, i + 1, cal->nevents);
+	}
+	return PD_OK;
+}
+
+int
+pd_store_import_end(struct pd_import *im, int rc,
+    struct pd_import_stats *stats)
+{
+	struct pd_store *st;
+
+	if (im == NULL)
+		return rc;
+	st = im->st;
+	/* Every talk of the file exists now, so any may be named. */
+	if (rc == PD_OK)
+		rc = pd_st_alt_resolve(st, im->alt, im->nalt);
+	if ((rc = pd_st_end(st, rc)) == PD_OK && stats != NULL)
+		*stats = im->s;
+	memcpy(st->actor, im->actor, sizeof(im->actor));
+	while (im->nalt > 0)
+		free((char *)(uintptr_t)im->alt[--im->nalt].uid);
+	free(im->alt);
+	free(im);
+	return rc;
+}
+
 int
 pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
     struct pd_import_stats *stats)
@@ -255,90 +387,15 @@ pd_store_import(struct pd_store *st, const struct pd_calendar *cal,
 	return pd_store_import_progress(st, cal, stats, NULL, NULL);
 }
 
-static int import_all(struct pd_store *st, const struct pd_calendar *cal,
-    struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx);
-
-/* A talk's status written by an import is the import's, whoever runs it. */
 int
 pd_store_import_progress(struct pd_store *st, const struct pd_calendar *cal,
     struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx)
 {
-	char saved[sizeof(st->actor)];
+	struct pd_import *im = NULL;
 	int rc;
 
-	memcpy(saved, st->actor, sizeof(saved));
-	pd_store_set_actor(st, "import");
-	rc = import_all(st, cal, stats, progress, ctx);
-	memcpy(st->actor, saved, sizeof(saved));
-	return rc;
-}
-
-static int
-import_all(struct pd_store *st, const struct pd_calendar *cal,
-    struct pd_import_stats *stats, pd_import_progress_fn progress, void *ctx)
-{
-	struct pd_import_stats s = { 0, 0, 0 };
-	struct pd_st_alt *alt = NULL;
-	const struct pd_event *ev;
-	struct old o;
-	size_t nalt = 0, i;
-	int64_t id;
-	int seq, rc;
-
-	pd_error_clear(&st->err);
-	/* Check everything before writing anything. */
-	for (i = 0; i < cal->nevents; i++) {
-		ev = &cal->events[i];
-		if (ev->uid == NULL || *ev->uid == '\0') {
-			rc = pd_error_set(&st->err, PD_EINVAL, "uid",
-			    "uid: event %zu of the file has no UID", i + 1);
-			return rc;
-		}
-		if ((rc = pd_event_validate(ev, &st->err)) != PD_OK)
-			return prefix_err(st, ev->uid, rc);
-	}
-	if ((rc = pd_st_begin(st)) != PD_OK)
+	if ((rc = pd_store_import_begin(st, &im)) != PD_OK)
 		return rc;
-	if ((rc = import_groups(st, cal, &s)) != PD_OK)
-		goto out;
-	for (i = 0; i < cal->nevents; i++) {
-		ev = &cal->events[i];
-		if ((rc = old_event(st, ev, &o)) != PD_OK)
-			goto out;
-		/*
-		 * SEQUENCE: the file's when it is ahead (another podium or
-		 * a client moved on), else ours, one up if what attendees
-		 * care about changed.
-		 */
-		if (o.id == 0)
-			seq = ev->sequence > 0 ? ev->sequence : 0;
-		else if (ev->sequence > o.sequence)
-			seq = ev->sequence;
-		else
-			seq = o.sequence + (o.changed ? 1 : 0);
-		rc = pd_st_event_write(st, ev, o.id, seq,
-		    o.id != 0 ? o.created :
-		    (ev->created != 0 ? ev->created : st->now),
-		    ev->updated != 0 ? ev->updated : st->now, PD_ST_W_IMPORT,
-		    resolve_import, &s, &alt, &nalt, &id, NULL);
-		if (rc != PD_OK) {
-			rc = prefix_err(st, ev->uid, rc);
-			goto out;
-		}
-		if (o.id == 0)
-			s.created++;
-		else
-			s.updated++;
-		if (progress != NULL)
-			progress(ctx, i + 1, cal->nevents);
-	}
-	/* Every talk of the file exists now, so any may be named. */
-	if ((rc = pd_st_alt_resolve(st, alt, nalt)) != PD_OK)
-		goto out;
-	rc = PD_OK;
-out:
-	free(alt);
-	if ((rc = pd_st_end(st, rc)) == PD_OK && stats != NULL)
-		*stats = s;
-	return rc;
+	rc = pd_store_import_add(im, cal, progress, ctx);
+	return pd_store_import_end(im, rc, stats);
 }

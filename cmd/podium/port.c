@@ -1,9 +1,10 @@
 /*
  * podium import FILE.ics... | podium export [...]
  *
- * Import reads and parses every file before it touches the database and
- * then applies them all in one store transaction, so that a bad file, or
- * a bad event in a good file, changes nothing.  Export renders what the
+ * Import streams every file, a few components at a time, into one store
+ * transaction, so that a file of any size goes in with the memory of its
+ * largest event, and a bad file, or a bad event in a good file, changes
+ * nothing.  Export renders what the
  * store selects and, with -o, replaces the file atomically (write a
  * temporary, fsync, rename), so that a web server or a sync job never
  * sees half a calendar.
@@ -27,87 +28,80 @@
 #include "cli.h"
 #include "output.h"
 
-/* No calendar of a city's programme comes near this; a mistake would. */
-#define MAX_ICS		(32u * 1024 * 1024)
-
 /*
- * Reads a whole file ("-": stdin) into b, at most MAX_ICS bytes.  The
- * size is checked before reading where the file has one, and while
- * reading for pipes.
+ * One input file, read by the streamed parser: the descriptor, the
+ * bytes read so far and the file's size (0 for a pipe), for progress.
  */
-static void
-read_file(const char *path, struct pd_buf *b)
-{
-	char chunk[65536];
-	struct stat sb;
-	ssize_t n;
-	int fd, rc = PD_OK;
+struct source {
+	const char *path;
+	int fd;
+	uintmax_t done, size;
+	int errno_read;		/* a read error, for the message */
+};
 
-	pd_buf_init(b, MAX_ICS);
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		cli_data_error(path, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
-		cli_data_error(path, "is a directory, not an .ics file");
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (uintmax_t)sb.st_size > MAX_ICS)
-		cli_data_error(path, "%jd bytes is more than the 32 MiB "
-		    "an import may have", (intmax_t)sb.st_size);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			pd_buf_free(b);
-			cli_data_error(path, "cannot read: %s",
-			    strerror(errno));
-		}
-		if (n == 0)
-			break;
-		if ((rc = pd_buf_add(b, chunk, (size_t)n)) != PD_OK)
-			break;
+static int
+read_source(void *ctx, char *buf, size_t cap, size_t *n)
+{
+	struct source *src = ctx;
+	ssize_t r;
+
+	do
+		r = read(src->fd, buf, cap);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		src->errno_read = errno;
+		return PD_EIO;
 	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (rc == PD_ETOOBIG)
-		cli_data_error(path, "more than the 32 MiB an import may have");
-	if (rc != PD_OK)
-		cli_fatal(EX_OSERR, "out of memory");
+	src->done += (uintmax_t)r;
+	*n = (size_t)r;
+	return PD_OK;
 }
 
 /*
- * Moves the events and groups of src to the end of dst's and frees src:
- * the store imports one calendar, and several files go in one go.
+ * "podium: importing  42% (12345 events)" on a terminal, by bytes read,
+ * redrawn when the percentage changes; nothing when stderr is a file or
+ * a pipe (scripts, cron).
  */
-static void
-merge(struct pd_calendar *dst, struct pd_calendar *src)
-{
-	struct pd_event *ev;
-	struct pd_group *g;
+struct apply {
+	struct pd_import *im;
+	const struct source *src;
+	int tty;
+	int last;		/* the percentage shown; -1: none yet */
+	size_t events;
+	int store_failed;	/* the error is the store's, not the file's */
+};
 
-	ev = realloc(dst->events, (dst->nevents + src->nevents + 1) *
-	    sizeof(*ev));
-	if (ev == NULL)
-		cli_fatal(EX_OSERR, "out of memory");
-	dst->events = ev;
-	if (src->nevents > 0)
-		memcpy(dst->events + dst->nevents, src->events,
-		    src->nevents * sizeof(*ev));
-	dst->nevents += src->nevents;
-	g = realloc(dst->groups, (dst->ngroups + src->ngroups + 1) *
-	    sizeof(*g));
-	if (g == NULL)
-		cli_fatal(EX_OSERR, "out of memory");
-	dst->groups = g;
-	if (src->ngroups > 0)
-		memcpy(dst->groups + dst->ngroups, src->groups,
-		    src->ngroups * sizeof(*g));
-	dst->ngroups += src->ngroups;
-	/* The parts now belong to dst; only the arrays go. */
-	src->nevents = 0;
-	src->ngroups = 0;
-	pd_calendar_free(src);
+static void
+show_progress(struct apply *a)
+{
+	int pct;
+
+	if (!a->tty || a->src->size == 0)
+		return;
+	pct = (int)(a->src->done * 100 / a->src->size);
+	if (pct > 100)
+		pct = 100;
+	if (pct == a->last)
+		return;
+	a->last = pct;
+	fprintf(stderr, "\rpodium: importing %s %3d%% (%zu events)",
+	    a->src->path, pct, a->events);
+	fflush(stderr);
+}
+
+static int
+apply_chunk(void *ctx, const struct pd_calendar *cal)
+{
+	struct apply *a = ctx;
+	int rc;
+
+	if ((rc = pd_store_import_add(a->im, cal, NULL, NULL)) != PD_OK) {
+		a->store_failed = 1;
+		return rc;
+	}
+	a->events += cal->nevents;
+	show_progress(a);
+	return PD_OK;
 }
 
 /*
@@ -122,69 +116,74 @@ import_fail(const char *what, int rc, const struct pd_error *err)
 	cli_fatal(cli_exit_status(rc), "%s: nothing was imported", what);
 }
 
-/*
- * "podium: importing  42%" on a terminal, redrawn when the percentage
- * changes; nothing when stderr is a file or a pipe (scripts, cron).
- */
-struct progress {
-	int last;		/* the percentage shown; -1: none yet */
-};
-
+/* Opens path ("-": stdin) for reading; exits 65 when it cannot. */
 static void
-show_progress(void *ctx, size_t done, size_t total)
+open_source(const char *path, struct source *src)
 {
-	struct progress *p = ctx;
-	int pct = total > 0 ? (int)(done * 100 / total) : 100;
+	struct stat sb;
 
-	if (pct == p->last)
-		return;
-	p->last = pct;
-	fprintf(stderr, "\rpodium: importing %3d%% (%zu of %zu events)", pct,
-	    done, total);
-	fflush(stderr);
+	memset(src, 0, sizeof(*src));
+	src->path = path;
+	if (strcmp(path, "-") == 0)
+		src->fd = STDIN_FILENO;
+	else if ((src->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		cli_data_error(path, "cannot open: %s", strerror(errno));
+	if (fstat(src->fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		cli_data_error(path, "is a directory, not an .ics file");
+	if (fstat(src->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		src->size = (uintmax_t)sb.st_size;
 }
 
+/*
+ * Every file is read as a stream, a few components at a time, into one
+ * write transaction: memory follows the largest event, not the file, and
+ * a file that is bad anywhere (or a later file) rolls everything back.
+ */
 int
 cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = { CLI_COMMON_OPTS };
-	struct pd_calendar *all, *cal;
 	struct pd_import_stats stats;
 	struct pd_error err = { 0, NULL, NULL };
-	struct progress prog = { -1 };
-	struct pd_buf b;
-	int i, rc, tty;
+	struct source src;
+	struct apply a;
+	int i, rc;
 
 	while (cli_getopt(c, argc, argv, "", opts) != -1)
 		;
 	if (optind >= argc)
 		cli_usage_error(c, "FILE.ics is missing");
-	all = cli_calloc(1, sizeof(*all));
+	memset(&a, 0, sizeof(a));
+	a.tty = isatty(STDERR_FILENO);
+	a.last = -1;
+	a.src = &src;
+	if ((rc = pd_store_import_begin(cli_store(c), &a.im)) != PD_OK)
+		import_fail("import", rc, pd_store_error(c->st));
 	for (i = optind; i < argc; i++) {
-		read_file(argv[i], &b);
-		cal = NULL;
-		rc = pd_ical_parse(b.data != NULL ? b.data : "", b.len, &cal,
+		open_source(argv[i], &src);
+		a.last = -1;
+		rc = pd_ical_parse_stream(read_source, &src, apply_chunk, &a,
 		    &err);
-		pd_buf_free(&b);
+		if (src.fd != STDIN_FILENO)
+			close(src.fd);
 		if (rc != PD_OK) {
-			pd_calendar_free(all);
-			import_fail(argv[i], rc, &err);
+			if (a.tty && a.last >= 0)
+				fputs("\r\033[K", stderr);
+			pd_store_import_end(a.im, rc, NULL);
+			if (src.errno_read != 0)
+				cli_data_error(argv[i], "cannot read: %s",
+				    strerror(src.errno_read));
+			import_fail(argv[i], rc, a.store_failed ?
+			    pd_store_error(c->st) : &err);
 		}
-		merge(all, cal);
 	}
-	memset(&stats, 0, sizeof(stats));
-	tty = isatty(STDERR_FILENO);
-	rc = pd_store_import_progress(cli_store(c), all, &stats,
-	    tty ? show_progress : NULL, &prog);
-	if (tty && prog.last >= 0)
+	rc = pd_store_import_end(a.im, PD_OK, &stats);
+	if (a.tty && a.last >= 0)
 		fputs("\r\033[K", stderr);	/* the line goes; the result stays */
-	if (rc != PD_OK) {
-		pd_calendar_free(all);
-		/* The store cannot tell which file; with one file we can. */
+	if (rc != PD_OK)
+		/* The commit or a late check failed: no file to blame. */
 		import_fail(argc - optind == 1 ? argv[optind] : "import", rc,
 		    pd_store_error(c->st));
-	}
-	pd_calendar_free(all);
 	if (c->json)
 		out_json(json_pack("{s:I, s:I, s:I, s:I}",
 		    "events", (json_int_t)(stats.created + stats.updated),

@@ -455,6 +455,7 @@ main(int argc, char **argv)
 	fo.base_url = cfg.base_url;
 	if (pd_feeds_new(app.st, &app.lock, &fo, &app.feeds) != PD_OK)
 		goto out;
+	pd_feeds_set_history(app.feeds, cfg.feeds_history);
 	if ((rc = pd_feeds_refresh(app.feeds, clock_now(), &err)) != PD_OK)
 		pd_log(PD_LOG_WARN, "feeds: %s", err.msg != NULL ? err.msg :
 		    pd_strerror(rc));

@@ -46,6 +46,7 @@ struct pd_config {
 	char *export_dir;		/* [feeds] export_dir */
 	char *refresh;			/* [feeds] refresh, ISO 8601 duration */
 	int64_t refresh_seconds;
+	int64_t feeds_history;		/* [feeds] history, seconds; 0: all */
 	char *key_file;			/* [secrets] key_file */
 	int64_t mail_retention;		/* [privacy] mail_retention, seconds */
 	int64_t spool_retention;	/* [privacy] spool_retention, seconds */

@@ -25,6 +25,13 @@ struct pd_feed {
 	size_t len;
 	char *gz;		/* gzip of body; NULL when it would not help */
 	size_t gzlen;
+	/*
+	 * A large feed lives in a memfd, body at offset 0 and gz at len,
+	 * and body and gz point into a read-only mapping of it: the bytes
+	 * exist once, in the page cache, and are sent from there
+	 * (sendfile).  -1: body and gz are on the heap.
+	 */
+	int fd;
 	char etag[40];		/* strong: "\"<hash>\"" */
 	char gz_etag[44];	/* the gzip form's own: "\"<hash>-gz\"" */
 	char last_modified[40];	/* IMF-fixdate */
@@ -51,6 +58,13 @@ int pd_feeds_new(struct pd_store *st, pthread_mutex_t *lock,
 void pd_feeds_free(struct pd_feeds *fc);
 
 /*
+ * [feeds] history: with seconds > 0, public and personal feeds leave out
+ * events that ended longer ago than that (a series by its last
+ * occurrence); the window moves on at least every hour.  0: everything.
+ */
+void pd_feeds_set_history(struct pd_feeds *fc, int64_t seconds);
+
+/*
  * Looks at the store's revision (under the lock): when it changed, drops
  * every cached feed, and with export_dir writes the public feeds there
  * (atomically).  now is the clock, for Last-Modified of new contents.
@@ -68,7 +82,12 @@ int pd_feeds_get(struct pd_feeds *fc, const char *name, int64_t now,
 void pd_feed_retain(struct pd_feed *f);
 void pd_feed_release(struct pd_feed *f);
 
-/* Bytes held by cached feeds (for the memory goal). */
+/*
+ * Bytes held by cached feeds (for the memory goal; large ones in memfds,
+ * not on the heap), and by the kept renderings of events that public
+ * feeds are put together from (on the heap).
+ */
 size_t pd_feeds_bytes(struct pd_feeds *fc);
+size_t pd_feeds_piece_bytes(struct pd_feeds *fc);
 
 #endif

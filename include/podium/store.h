@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 8
+#define PD_STORE_SCHEMA_VERSION 9
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -185,6 +185,37 @@ struct pd_filter {
  */
 int pd_store_calendar(struct pd_store *st, const struct pd_filter *f,
     struct pd_calendar **out);
+/*
+ * The same without the events whose series ended before since (unix
+ * seconds; a series counts by its last occurrence; 0: none left out), for
+ * feeds with a history window ([feeds] history).
+ */
+int pd_store_calendar_since(struct pd_store *st, const struct pd_filter *f,
+    int64_t since, struct pd_calendar **out);
+
+/*
+ * For a feed kept in pieces (feed_pieces.c).  pd_store_feed_index gives
+ * the calendar of f as pd_store_calendar_since would, but without events,
+ * and
+ * the events' ids and render marks in the calendar's order (*rows: the
+ * caller frees).  An event's render mark moves with every write that
+ * changes what its VEVENT shows (its row, parts, people, group, topics;
+ * kept by triggers), so a rendering made at mark m is still right while
+ * the mark is m.  pd_store_events_by_id loads those events with all
+ * their parts (in calendar order), pd_store_people_by_id people as events
+ * carry them; unknown ids are left out.
+ */
+struct pd_feed_row {
+	int64_t id;
+	int64_t mark;
+};
+int pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
+    int64_t since, struct pd_calendar **cal, struct pd_feed_row **rows,
+    size_t *n);
+int pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event **out, size_t *nout);
+int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_person **out, size_t *nout);
 
 struct pd_import_stats {
 	size_t created;
@@ -212,6 +243,21 @@ typedef void (*pd_import_progress_fn)(void *ctx, size_t done, size_t total);
 int pd_store_import_progress(struct pd_store *st,
     const struct pd_calendar *cal, struct pd_import_stats *stats,
     pd_import_progress_fn progress, void *ctx);
+
+/*
+ * The same in pieces, for a file read a chunk at a time
+ * (pd_ical_parse_stream): begin opens one write transaction, add applies
+ * one parsed chunk (progress as above, counting that chunk's events),
+ * end commits when rc is PD_OK and rolls back otherwise, frees im, fills
+ * *stats on success and returns the result.  After a failed add, call
+ * end with its error: nothing of any chunk stays.
+ */
+struct pd_import;
+int pd_store_import_begin(struct pd_store *st, struct pd_import **out);
+int pd_store_import_add(struct pd_import *im, const struct pd_calendar *cal,
+    pd_import_progress_fn progress, void *ctx);
+int pd_store_import_end(struct pd_import *im, int rc,
+    struct pd_import_stats *stats);
 
 /*
  * Personal feed tokens: the store keeps only a hash.  set replaces the

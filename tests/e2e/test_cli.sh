@@ -287,8 +287,8 @@ import sys
 sys.stdout.write('X' * (5 * 1024 * 1024))" >"$tmp/oneline.ics"
 expect "a 5 MB single-line file exits 65" 65 import "$tmp/oneline.ics"
 truncate -s 33M "$tmp/huge.ics"
-expect "a file over 32 MiB exits 65" 65 import "$tmp/huge.ics"
-has "the size limit is named" "$ERR" "32 MiB"
+expect "33 MiB of NUL bytes exits 65" 65 import "$tmp/huge.ics"
+has "the endless first line is named" "$ERR" "line 1: content line longer"
 expect "a missing file exits 65" 65 import "$tmp/nothere.ics"
 has "the missing file is named" "$ERR" "nothere.ics"
 expect "import without a file exits 64" 64 import
