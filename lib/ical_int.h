@@ -6,6 +6,7 @@
 #ifndef PODIUM_ICAL_INT_H
 #define PODIUM_ICAL_INT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,13 @@ int pd_ical_description(struct pd_buf *b, const struct pd_event *ev);
 struct pd_ical_ctx;
 struct pd_calendar;
 struct pd_error;
+
+/*
+ * Sets err to "line N: MESSAGE" with field "line N" (no line: just the
+ * message), the way every parse error of a calendar is worded.
+ */
+int pd_ical_verror(struct pd_error *err, int code, uint32_t line,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 int pd_ical_ctx_new(struct pd_error *err, struct pd_ical_ctx **out);
 int pd_ical_ctx_parse(struct pd_ical_ctx *c, const char *text, size_t len,
     uint32_t first_line, struct pd_calendar **out);

@@ -84,20 +84,29 @@ static int
 fail(struct pd_ical_ctx *c, int code, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Records "line N: ..." with field "line N". */
+int
+pd_ical_verror(struct pd_error *err, int code, uint32_t line,
+    const char *fmt, va_list ap)
+{
+	char field[32], msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line == 0)
+		return pd_error_set(err, code, NULL, "%s", msg);
+	snprintf(field, sizeof(field), "line %u", line);
+	return pd_error_set(err, code, field, "line %u: %s", line, msg);
+}
+
 static int
 fail(struct pd_ical_ctx *c, int code, uint32_t line, const char *fmt, ...)
 {
-	char field[32], msg[512];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = pd_ical_verror(c->err, code, line, fmt, ap);
 	va_end(ap);
-	if (line == 0)
-		return pd_error_set(c->err, code, NULL, "%s", msg);
-	snprintf(field, sizeof(field), "line %u", line);
-	return pd_error_set(c->err, code, field, "line %u: %s", line, msg);
+	return rc;
 }
 
 /* ---- the string map ------------------------------------------------- */

@@ -70,16 +70,13 @@ failf(struct sctx *s, int code, uint32_t line, const char *fmt, ...)
 static int
 failf(struct sctx *s, int code, uint32_t line, const char *fmt, ...)
 {
-	char field[32], msg[512];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = pd_ical_verror(s->err, code, line, fmt, ap);
 	va_end(ap);
-	if (line == 0)
-		return pd_error_set(s->err, code, NULL, "%s", msg);
-	snprintf(field, sizeof(field), "line %u", line);
-	return pd_error_set(s->err, code, field, "line %u: %s", line, msg);
+	return rc;
 }
 
 static int
