@@ -21,7 +21,11 @@
  *   pending were never sent: they are deleted, and the planner composes
  *   what is still due again, without the person.  A key that holds the
  *   address (test mails) is rewritten;
- * - the journal gets the old uuid, an HMAC of the address and the time.
+ * - calendar replies from, for or naming them keep only their
+ *   Message-ID, time, event and outcome (replies());
+ * - the journal gets the old uuid, an HMAC of the address and the time,
+ *   which restores (pd_store_erasures_apply) and imports
+ *   (pd_st_erased_ref, store_import.c) look people up in.
  *
  * secure_delete is on for every handle (store.c), so freed cells and
  * pages are zeroed; after the commit the WAL is checkpointed in TRUNCATE
