@@ -115,6 +115,7 @@ struct pd_import {
 	char actor[sizeof(((struct pd_store *)0)->actor)]; /* to restore */
 	unsigned char key[PD_ANSWER_KEY_LEN];	/* for the journal's HMACs */
 	int has_key;
+	int journal;			/* anybody forgotten at all */
 	const struct pd_event *ev;	/* being written */
 	struct suppressed *sup;
 	size_t nsup;
@@ -181,6 +182,8 @@ suppress(struct pd_import *im, const struct pd_person *p, int optional,
 	int rc;
 
 	*hit = 0;
+	if (!im->journal)
+		return PD_OK;
 	if ((rc = pd_st_erased_ref(st, im->has_key ? im->key : NULL,
 	    sizeof(im->key), p->uuid, p->email, &entry)) != PD_OK ||
 	    entry == 0)
@@ -368,6 +371,23 @@ import_groups(struct pd_import *im, const struct pd_calendar *cal)
 	return PD_OK;
 }
 
+/*
+ * Whether the erasure journal has an entry: read once, under the write
+ * lock the import holds; without one, no person costs an HMAC.
+ */
+static int
+forgotten_any(struct pd_store *st, int *any)
+{
+	int64_t v = 0;
+	int found = 0, rc;
+
+	if ((rc = pd_st_query_int(st, "SELECT EXISTS (SELECT 1 FROM erasure)",
+	    0, &v, &found)) != PD_OK)
+		return rc;
+	*any = found && v != 0;
+	return PD_OK;
+}
+
 int
 pd_store_import_begin(struct pd_store *st, struct pd_import **out)
 {
@@ -385,7 +405,9 @@ pd_store_import_begin(struct pd_store *st, struct pd_import **out)
 		pd_error_clear(&st->err);
 		rc = PD_OK;
 	}
-	if (rc != PD_OK || (rc = pd_st_begin(st)) != PD_OK) {
+	if (rc != PD_OK || (rc = pd_st_begin(st)) != PD_OK ||
+	    (rc = forgotten_any(st, &im->journal)) != PD_OK) {
+		pd_st_rollback(st);	/* none begun is fine */
 		explicit_bzero(im->key, sizeof(im->key));
 		free(im);
 		return rc;
