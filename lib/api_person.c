@@ -105,11 +105,20 @@ int
 pd_api_people_list(struct pd_api_ctx *c)
 {
 	struct pd_person *list = NULL;
+	const char *q = c->req->query;
 	json_t *a = NULL;
 	size_t n = 0, i;
-	int rc;
+	int erased = 0, rc;
 
-	if ((rc = pd_store_person_list(c->app->st, &list, &n)) != PD_OK) {
+	/* The placeholders of forgotten people are no one: asked for only. */
+	if (q != NULL && *q != '\0') {
+		if (strcmp(q, "erased=1") != 0)
+			return pd_api_fail(c, 400, "erased", "only ?erased=1 is "
+			    "known here");
+		erased = 1;
+	}
+	if ((rc = (erased ? pd_store_person_list_all :
+	    pd_store_person_list)(c->app->st, &list, &n)) != PD_OK) {
 		pd_api_fail_store(c, rc, NULL);
 		return rc;
 	}

@@ -51,10 +51,11 @@ pd_api_import(struct pd_api_ctx *c)
 		goto out;
 	}
 	c->wrote = 1;
-	rc = pd_api_reply(c, 200, json_pack("{s:I, s:I, s:I}",
+	rc = pd_api_reply(c, 200, json_pack("{s:I, s:I, s:I, s:I}",
 	    "created", (json_int_t)stats.created,
 	    "updated", (json_int_t)stats.updated,
-	    "people_created", (json_int_t)stats.people_created));
+	    "people_created", (json_int_t)stats.people_created,
+	    "people_suppressed", (json_int_t)stats.people_suppressed));
 out:
 	pd_error_clear(&err);
 	pd_calendar_free(cal);

@@ -3,7 +3,9 @@
  * 5(1)(e) GDPR).  The outbox's text of old messages is purged by the
  * store (pd_store_outbox_purge); here the spool files go, by the age of
  * their message in the outbox (not the file's mtime, so that the
- * injected clock, PODIUM_NOW, decides alike for both).
+ * injected clock, PODIUM_NOW, decides alike for both).  Calendar replies
+ * lose their addresses at the same age, and failed-login rows go when
+ * their throttle window is over.
  *
  * Not here: how often (the scheduler, sched.c), the erasure of a person
  * (store_forget.c), whose spool files pd_spool_remove deletes.
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "podium/account.h"
 #include "podium/buf.h"
 #include "podium/outbox.h"
 #include "podium/privacy.h"
@@ -128,26 +131,31 @@ pd_retention_run(struct pd_store *st, pthread_mutex_t *lock,
     int64_t spool_retention, struct pd_retention_stats *stats,
     struct pd_error *err)
 {
-	struct pd_retention_stats s = { 0, 0 };
-	int rc = PD_OK;
+	struct pd_retention_stats s = { 0, 0, 0, 0 };
+	int rc;
 
-	if (mail_retention > 0) {
-		lock_on(lock);
-		if ((rc = pd_store_outbox_purge(st, now - mail_retention,
-		    &s.messages)) != PD_OK) {
-			const struct pd_error *e = pd_store_error(st);
+	lock_on(lock);
+	rc = pd_store_throttle_purge(st, now - PD_THROTTLE_WINDOW,
+	    &s.throttles);
+	if (rc == PD_OK && mail_retention > 0 &&
+	    (rc = pd_store_outbox_purge(st, now - mail_retention,
+	    &s.messages)) == PD_OK)
+		rc = pd_store_reply_purge(st, now - mail_retention, &s.replies);
+	if (rc != PD_OK) {
+		const struct pd_error *e = pd_store_error(st);
 
-			pd_error_set(err, rc, e->field, "outbox: %s",
-			    e->msg != NULL ? e->msg : pd_strerror(rc));
-		}
-		lock_off(lock);
+		pd_error_set(err, rc, e->field, "retention: %s",
+		    e->msg != NULL ? e->msg : pd_strerror(rc));
 	}
+	lock_off(lock);
 	if (rc == PD_OK && spool_retention > 0 && spool_dir != NULL)
 		rc = spool_purge(st, lock, spool_dir, now - spool_retention,
 		    &s.files, err);
 	if (stats != NULL) {
 		stats->messages += s.messages;
 		stats->files += s.files;
+		stats->replies += s.replies;
+		stats->throttles += s.throttles;
 	}
 	return rc;
 }

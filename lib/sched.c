@@ -176,7 +176,7 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 	/* Mail is kept no longer than [privacy] says (retention.c). */
 	if (s->retained_at == 0 || now < s->retained_at ||
 	    now - s->retained_at >= RETENTION_EVERY) {
-		struct pd_retention_stats rs = { 0, 0 };
+		struct pd_retention_stats rs = { 0, 0, 0, 0 };
 
 		if ((rc = pd_retention_run(s->st, s->lock, s->cfg->spool_dir, now,
 		    s->cfg->mail_retention, s->cfg->spool_retention, &rs,
@@ -184,7 +184,7 @@ pd_sched_plan(struct pd_sched *s, int64_t now, struct pd_sched_stats *stats,
 			return rc;
 		s->retained_at = now;
 		if (stats != NULL)
-			stats->purged += rs.messages + rs.files;
+			stats->purged += rs.messages + rs.files + rs.replies;
 	}
 	/*
 	 * Only the events that can have mail due (outbox.h): a pass with

@@ -391,6 +391,27 @@ pd_store_throttle_clear(struct pd_store *st, const char *key)
 	    NULL);
 }
 
+/*
+ * A row's only use is the window after its last failure (web.c forgets
+ * it there on the next try); one never tried again would keep the
+ * address and the client's IP for good, so retention drops them.
+ */
+int
+pd_store_throttle_purge(struct pd_store *st, int64_t before, size_t *n)
+{
+	struct arg a = { NULL, before };
+	int changes = 0, rc;
+
+	if ((rc = write1(st, "DELETE FROM web_throttle WHERE last < ?1", &a, 1,
+	    &changes)) != PD_OK)
+		return rc;
+	if (changes > 0)	/* no old page image left in the -wal */
+		pd_st_checkpoint(st);
+	if (n != NULL)
+		*n = (size_t)changes;
+	return PD_OK;
+}
+
 /* ---- setup links ---- */
 
 int

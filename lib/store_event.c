@@ -749,6 +749,8 @@ pd_st_event_write(struct pd_store *st, const struct pd_event *ev,
 		if ((rc = resolve(st, ctx, &a->person, field, 0,
 		    &pid)) != PD_OK)
 			goto out;
+		if (pid == 0)	/* a forgotten person's, left out (import) */
+			continue;
 		rid = 0;
 		if ((rc = insert_attendance(st, id, pid, a->role, a->status,
 		    a->delegate, import && a->updated != 0 ? a->updated :

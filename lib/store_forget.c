@@ -21,7 +21,11 @@
  *   pending were never sent: they are deleted, and the planner composes
  *   what is still due again, without the person.  A key that holds the
  *   address (test mails) is rewritten;
- * - the journal gets the old uuid, an HMAC of the address and the time.
+ * - calendar replies from, for or naming them keep only their
+ *   Message-ID, time, event and outcome (replies());
+ * - the journal gets the old uuid, an HMAC of the address and the time,
+ *   which restores (pd_store_erasures_apply) and imports
+ *   (pd_st_erased_ref, store_import.c) look people up in.
  *
  * secure_delete is on for every handle (store.c), so freed cells and
  * pages are zeroed; after the commit the WAL is checkpointed in TRUNCATE
@@ -43,7 +47,7 @@
 #include "store_int.h"
 
 #define CHECKPOINT_TRIES 20
-#define HMAC_HEX 65
+#define HMAC_HEX PD_ST_HMAC_HEX
 
 /* Outbox rows to, Cc or about person ?1 with address ?2 (may be NULL). */
 #define CONCERNED_SQL \
@@ -94,9 +98,9 @@ pd_forget_report_clear(struct pd_forget_report *r)
  * the journal can recognise the address again with the key, and tells
  * nobody without it what the address was.
  */
-static int
-address_hmac(const unsigned char *key, size_t keylen, const char *email,
-    char out[HMAC_HEX])
+int
+pd_st_erasure_hmac(const unsigned char *key, size_t keylen,
+    const char *email, char out[PD_ST_HMAC_HEX])
 {
 	static const char purpose[] = "podium erasure v1";
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -303,6 +307,36 @@ out:
 	return rc;
 }
 
+/*
+ * Calendar replies from, for or naming them (sender, attendee, the one
+ * delegated to, the reason text all may hold the address): the row
+ * keeps its message_id, so the same mail read again (a new UIDVALIDITY)
+ * is still known and not recorded a second time with the address; the
+ * rest goes.
+ */
+static int
+replies(struct pd_store *st, int64_t id, const char *email)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if ((rc = pd_st_prepare(st, "UPDATE reply SET " PD_ST_REPLY_SCRUB
+	    ", person_id = NULL, partstat = NULL, dtstamp = NULL, "
+	    "reason = 'erased' WHERE person_id = ?1 OR (?2 IS NOT NULL AND ("
+	    "instr(lower(coalesce(sender, '')), lower(?2)) > 0 OR "
+	    "instr(lower(coalesce(attendee, '')), lower(?2)) > 0 OR "
+	    "instr(lower(coalesce(delegated_to, '')), lower(?2)) > 0 OR "
+	    "instr(lower(reason), lower(?2)) > 0))", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 1, id)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 2, email)) != PD_OK ||
+	    (rc = pd_st_step(st, stmt)) < 0)
+		goto out;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return rc;
+}
+
 /* Writes the journal entry; an uuid erased before keeps its first time. */
 static int
 journal(struct pd_store *st, const char *uuid, const char *hmac)
@@ -391,7 +425,7 @@ forget_tx(struct pd_store *st, int64_t id, const unsigned char *key,
 	stmt = NULL;
 	rc = PD_OK;
 	if (email != NULL && key != NULL) {
-		if ((rc = address_hmac(key, keylen, email, hmac)) != PD_OK) {
+		if ((rc = pd_st_erasure_hmac(key, keylen, email, hmac)) != PD_OK) {
 			rc = pd_error_set(&st->err, rc, "key",
 			    "key: cannot make the journal's HMAC");
 			goto out;
@@ -430,9 +464,7 @@ forget_tx(struct pd_store *st, int64_t id, const unsigned char *key,
 	    NULL)) != PD_OK ||
 	    (rc = exec_id(st, "DELETE FROM group_member WHERE person_id = ?1",
 	    id, NULL)) != PD_OK ||
-	    /* Calendar replies keep the sender's and attendee's address. */
-	    (rc = exec_id(st, "DELETE FROM reply WHERE person_id = ?1", id,
-	    NULL)) != PD_OK ||
+	    (rc = replies(st, id, email)) != PD_OK ||
 	    (rc = tombstone(st, id)) != PD_OK ||
 	    (rc = journal(st, uuid, has_hmac ? hmac : NULL)) != PD_OK)
 		goto out;
@@ -545,7 +577,7 @@ pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
 
 		match = sqlite3_column_int(stmt, 2);
 		if (!match && email != NULL && key != NULL &&
-		    address_hmac(key, keylen, email, hmac) == PD_OK) {
+		    pd_st_erasure_hmac(key, keylen, email, hmac) == PD_OK) {
 			if ((rc = pd_st_bind_text(st, hit, 1, hmac)) != PD_OK ||
 			    (rc = pd_st_step(st, hit)) < 0)
 				goto out;
@@ -615,4 +647,62 @@ out:
 	pd_st_release(get);
 	pd_st_release(put);
 	return pd_st_end(to, rc);
+}
+
+int
+pd_st_tombstone_new(struct pd_store *st, int64_t *id)
+{
+	sqlite3_stmt *stmt = NULL;
+	char fresh[37];
+	int rc;
+
+	if ((rc = pd_uuid_new(fresh)) != PD_OK)
+		return pd_error_set(&st->err, rc, NULL,
+		    "uuid: no randomness for a new id");
+	if ((rc = pd_st_prepare(st, "INSERT INTO person (uuid, name, email, "
+	    "org_id, lang, erased, created, updated) VALUES (?1, ?2, NULL, "
+	    "NULL, 'de', 1, ?3, ?3)", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 1, fresh)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 2, PD_ERASED_NAME)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 3, st->now)) != PD_OK ||
+	    (rc = pd_st_step(st, stmt)) < 0)
+		goto out;
+	*id = sqlite3_last_insert_rowid(st->db);
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return rc;
+}
+
+int
+pd_st_erased_ref(struct pd_store *st, const unsigned char *key,
+    size_t keylen, const char *uuid, const char *email, int64_t *entry)
+{
+	sqlite3_stmt *stmt = NULL;
+	char hmac[HMAC_HEX];
+	int have = 0, rc;
+
+	*entry = 0;
+	if (email != NULL && key != NULL) {
+		if ((rc = pd_st_erasure_hmac(key, keylen, email, hmac)) !=
+		    PD_OK)
+			return pd_error_set(&st->err, rc, "key",
+			    "key: cannot make the journal's HMAC");
+		have = 1;
+	}
+	if (uuid == NULL && !have)
+		return PD_OK;
+	if ((rc = pd_st_prepare(st, "SELECT id FROM erasure WHERE uuid = ?1 "
+	    "OR email_hmac = ?2 ORDER BY id LIMIT 1", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 1, uuid)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 2, have ? hmac : NULL)) != PD_OK ||
+	    (rc = pd_st_step(st, stmt)) < 0)
+		goto out;
+	if (rc == 1)
+		*entry = sqlite3_column_int64(stmt, 0);
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	explicit_bzero(hmac, sizeof(hmac));
+	return rc;
 }

@@ -5,7 +5,8 @@
  * Events are matched by UID and replaced; their talks keep their ids
  * where the file keeps their uids, so answer links and sent mail still
  * point at the same talk.  People are matched by uuid (podium's own
- * exports), then e-mail, then exact name, and created when new.  The
+ * exports), then e-mail, then exact name, and created when new; but
+ * nobody the erasure journal names comes back (suppress()).  The
  * stamps of the file (CREATED of new events, LAST-MODIFIED) are kept, so
  * that export -> import -> export gives the same bytes.
  *
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "podium/answer.h"
 #include "podium/store.h"
 #include "podium/tz.h"
 #include "store_int.h"
@@ -93,6 +95,120 @@ set_email(struct pd_store *st, int64_t id, const char *email)
 	return rc;
 }
 
+/* A forgotten person the file names, and the placeholder they became. */
+struct suppressed {
+	int64_t entry;		/* erasure journal id */
+	int64_t tombstone;	/* 0: none made yet */
+};
+
+/* An import under way: one write transaction over every chunk. */
+struct pd_import {
+	struct pd_store *st;
+	struct pd_import_stats s;
+	/*
+	 * Alternatives to resolve at the end.  Their uids are copied after
+	 * each chunk (the chunk's calendar goes away), so they are owned.
+	 */
+	struct pd_st_alt *alt;
+	size_t nalt;
+	size_t nevents;			/* given so far, for progress */
+	char actor[sizeof(((struct pd_store *)0)->actor)]; /* to restore */
+	unsigned char key[PD_ANSWER_KEY_LEN];	/* for the journal's HMACs */
+	int has_key;
+	int journal;			/* anybody forgotten at all */
+	const struct pd_event *ev;	/* being written */
+	struct suppressed *sup;
+	size_t nsup;
+};
+
+/*
+ * The placeholder for a forgotten speaker: the one the talk has already
+ * when it is in the store (an old export imported again leaves the
+ * programme as it was), else the one made for them earlier in this
+ * import, else a new one.
+ */
+static int
+placeholder(struct pd_import *im, const struct pd_person *p,
+    struct suppressed *su, int64_t *id)
+{
+	struct pd_store *st = im->st;
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+	int rc = PD_OK;
+
+	*id = 0;
+	for (i = 0; im->ev != NULL && i < im->ev->ntalks; i++) {
+		if (p != &im->ev->talks[i].speaker ||
+		    im->ev->talks[i].uid == NULL)
+			continue;
+		if ((rc = pd_st_prepare(st, "SELECT p.id FROM talk t JOIN "
+		    "person p ON p.id = t.speaker_id WHERE t.uid = ?1 AND "
+		    "p.erased = 1", &stmt)) != PD_OK ||
+		    (rc = pd_st_bind_text(st, stmt, 1,
+		    im->ev->talks[i].uid)) != PD_OK ||
+		    (rc = pd_st_step(st, stmt)) < 0)
+			break;
+		if (rc == 1)
+			*id = sqlite3_column_int64(stmt, 0);
+		rc = PD_OK;
+		break;
+	}
+	pd_st_release(stmt);
+	if (rc != PD_OK || *id != 0)
+		return rc;
+	if (su->tombstone == 0 &&
+	    (rc = pd_st_tombstone_new(st, &su->tombstone)) != PD_OK)
+		return rc;
+	*id = su->tombstone;
+	return PD_OK;
+}
+
+/*
+ * A person of the file whose old uuid or address is in the erasure
+ * journal is not brought back (Art. 17 GDPR: an old export is a copy
+ * too).  A speaker becomes a placeholder, as forget made them, so the
+ * programme stays whole; any other reference (attendee, member, via,
+ * organizer) is left out, as forget deleted those: *id = 0.  *hit says
+ * whether p was such a person.
+ */
+static int
+suppress(struct pd_import *im, const struct pd_person *p, int optional,
+    int64_t *id, int *hit)
+{
+	struct pd_store *st = im->st;
+	struct suppressed *su = NULL;
+	int64_t entry = 0;
+	size_t i;
+	int rc;
+
+	*hit = 0;
+	if (!im->journal)
+		return PD_OK;
+	if ((rc = pd_st_erased_ref(st, im->has_key ? im->key : NULL,
+	    sizeof(im->key), p->uuid, p->email, &entry)) != PD_OK ||
+	    entry == 0)
+		return rc;
+	*hit = 1;
+	for (i = 0; i < im->nsup && su == NULL; i++)
+		if (im->sup[i].entry == entry)
+			su = &im->sup[i];
+	if (su == NULL) {
+		if (pd_st_grow(&im->sup, im->nsup, sizeof(*im->sup)) != PD_OK)
+			return oom(st);
+		su = &im->sup[im->nsup++];
+		su->entry = entry;
+		su->tombstone = 0;
+		im->s.people_suppressed++;
+	}
+	*id = 0;
+	if (optional || im->ev == NULL)
+		return PD_OK;
+	for (i = 0; i < im->ev->ntalks; i++)
+		if (p == &im->ev->talks[i].speaker)
+			return placeholder(im, p, su, id);
+	return PD_OK;
+}
+
 /*
  * People of the file: by uuid, then e-mail, then exact name, else a new
  * person.  An address identifies a person; two people may share a name,
@@ -105,9 +221,10 @@ static int
 resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
     const char *field, int optional, int64_t *id)
 {
-	struct pd_import_stats *stats = ctx;
+	struct pd_import *im = ctx;
+	struct pd_import_stats *stats = &im->s;
 	char fresh[37];
-	int count = 0, has_email = 0, rc;
+	int count = 0, has_email = 0, hit = 0, rc;
 
 	if (p->uuid == NULL && p->email == NULL && p->name == NULL) {
 		if (optional) {
@@ -117,6 +234,8 @@ resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
 		return pd_error_set(&st->err, PD_EINVAL, field,
 		    "%s: a person is required", field);
 	}
+	if ((rc = suppress(im, p, optional, id, &hit)) != PD_OK || hit)
+		return rc;
 	if (p->uuid != NULL) {
 		if ((rc = find_by(st, "SELECT id, email FROM person "
 		    "WHERE uuid = ?1", p->uuid, id, &count, &has_email)) != PD_OK)
@@ -134,7 +253,8 @@ resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
 	}
 	if (p->name != NULL && p->email != NULL) {
 		if ((rc = find_by(st, "SELECT id, email FROM person "
-		    "WHERE name = ?1 AND email IS NULL ORDER BY id LIMIT 2",
+		    "WHERE name = ?1 AND email IS NULL AND erased = 0 "
+		    "ORDER BY id LIMIT 2",
 		    p->name, id, &count, &has_email)) != PD_OK)
 			return rc;
 		if (count == 1) {
@@ -144,7 +264,7 @@ resolve_import(struct pd_store *st, void *ctx, const struct pd_person *p,
 		}
 	} else if (p->name != NULL) {
 		if ((rc = find_by(st, "SELECT id, email FROM person "
-		    "WHERE name = ?1 ORDER BY id LIMIT 2", p->name, id, &count,
+		    "WHERE name = ?1 AND erased = 0 ORDER BY id LIMIT 2", p->name, id, &count,
 		    &has_email)) != PD_OK)
 			return rc;
 		if (count > 1)
@@ -219,9 +339,9 @@ out:
 }
 
 static int
-import_groups(struct pd_store *st, const struct pd_calendar *cal,
-    struct pd_import_stats *stats)
+import_groups(struct pd_import *im, const struct pd_calendar *cal)
 {
+	struct pd_store *st = im->st;
 	const struct pd_group *g;
 	char field[64];
 	int64_t gid, pid;
@@ -239,8 +359,10 @@ import_groups(struct pd_store *st, const struct pd_calendar *cal,
 		for (j = 0; j < g->nmembers; j++) {
 			snprintf(field, sizeof(field), "groups[%zu].members[%zu]",
 			    i, j);
-			if ((rc = resolve_import(st, stats,
-			    &g->members[j].person, field, 0, &pid)) != PD_OK ||
+			if ((rc = resolve_import(st, im,
+			    &g->members[j].person, field, 0, &pid)) != PD_OK)
+				return rc;
+			if (pid != 0 &&	/* 0: forgotten, left out */
 			    (rc = pd_st_member_set(st, gid, pid,
 			    g->members[j].role)) != PD_OK)
 				return rc;
@@ -249,19 +371,22 @@ import_groups(struct pd_store *st, const struct pd_calendar *cal,
 	return PD_OK;
 }
 
-/* An import under way: one write transaction over every chunk. */
-struct pd_import {
-	struct pd_store *st;
-	struct pd_import_stats s;
-	/*
-	 * Alternatives to resolve at the end.  Their uids are copied after
-	 * each chunk (the chunk's calendar goes away), so they are owned.
-	 */
-	struct pd_st_alt *alt;
-	size_t nalt;
-	size_t nevents;			/* given so far, for progress */
-	char actor[sizeof(((struct pd_store *)0)->actor)]; /* to restore */
-};
+/*
+ * Whether the erasure journal has an entry: read once, under the write
+ * lock the import holds; without one, no person costs an HMAC.
+ */
+static int
+forgotten_any(struct pd_store *st, int *any)
+{
+	int64_t v = 0;
+	int found = 0, rc;
+
+	if ((rc = pd_st_query_int(st, "SELECT EXISTS (SELECT 1 FROM erasure)",
+	    0, &v, &found)) != PD_OK)
+		return rc;
+	*any = found && v != 0;
+	return PD_OK;
+}
 
 int
 pd_store_import_begin(struct pd_store *st, struct pd_import **out)
@@ -273,7 +398,17 @@ pd_store_import_begin(struct pd_store *st, struct pd_import **out)
 	if ((im = calloc(1, sizeof(*im))) == NULL)
 		return oom(st);
 	im->st = st;
-	if ((rc = pd_st_begin(st)) != PD_OK) {
+	/* Without a key yet, the journal's uuids are still checked. */
+	rc = pd_store_answer_key(st, im->key);
+	im->has_key = rc == PD_OK;
+	if (rc == PD_ENOTFOUND) {
+		pd_error_clear(&st->err);
+		rc = PD_OK;
+	}
+	if (rc != PD_OK || (rc = pd_st_begin(st)) != PD_OK ||
+	    (rc = forgotten_any(st, &im->journal)) != PD_OK) {
+		pd_st_rollback(st);	/* none begun is fine */
+		explicit_bzero(im->key, sizeof(im->key));
 		free(im);
 		return rc;
 	}
@@ -306,10 +441,12 @@ import_event(struct pd_import *im, const struct pd_event *ev)
 		seq = ev->sequence;
 	else
 		seq = o.sequence + (o.changed ? 1 : 0);
+	im->ev = ev;
 	rc = pd_st_event_write(st, ev, o.id, seq,
 	    o.id != 0 ? o.created : (ev->created != 0 ? ev->created : st->now),
 	    ev->updated != 0 ? ev->updated : st->now, PD_ST_W_IMPORT,
-	    resolve_import, &im->s, &im->alt, &im->nalt, &id, NULL);
+	    resolve_import, im, &im->alt, &im->nalt, &id, NULL);
+	im->ev = NULL;
 	if (rc != PD_OK)
 		return prefix_err(st, ev->uid, rc);
 	if (o.id == 0)
@@ -338,7 +475,7 @@ pd_store_import_add(struct pd_import *im, const struct pd_calendar *cal,
 		if ((rc = pd_event_validate(ev, &st->err)) != PD_OK)
 			return prefix_err(st, ev->uid, rc);
 	}
-	if ((rc = import_groups(st, cal, &im->s)) != PD_OK)
+	if ((rc = import_groups(im, cal)) != PD_OK)
 		return rc;
 	for (i = 0; i < cal->nevents; i++) {
 		size_t first = im->nalt, j;
@@ -358,6 +495,24 @@ pd_store_import_add(struct pd_import *im, const struct pd_calendar *cal,
 	return PD_OK;
 }
 
+/* Requested talks of placeholders are withdrawn, as forget does. */
+static int
+withdraw_placeholders(struct pd_store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if ((rc = pd_st_prepare(st, "UPDATE talk SET status = 'withdrawn', "
+	    "asked_at = NULL, updated = ?1 WHERE status = 'requested' AND "
+	    "speaker_id IN (SELECT id FROM person WHERE erased = 1)",
+	    &stmt)) == PD_OK &&
+	    (rc = pd_st_bind_int64(st, stmt, 1, st->now)) == PD_OK &&
+	    (rc = pd_st_step(st, stmt)) >= 0)
+		rc = PD_OK;
+	pd_st_release(stmt);
+	return rc;
+}
+
 int
 pd_store_import_end(struct pd_import *im, int rc,
     struct pd_import_stats *stats)
@@ -370,12 +525,20 @@ pd_store_import_end(struct pd_import *im, int rc,
 	/* Every talk of the file exists now, so any may be named. */
 	if (rc == PD_OK)
 		rc = pd_st_alt_resolve(st, im->alt, im->nalt);
+	/*
+	 * As forget left them: nobody is asked on behalf of no one (the
+	 * file may be from when their talks were still requested).
+	 */
+	if (rc == PD_OK && im->nsup > 0)
+		rc = withdraw_placeholders(st);
 	if ((rc = pd_st_end(st, rc)) == PD_OK && stats != NULL)
 		*stats = im->s;
 	memcpy(st->actor, im->actor, sizeof(im->actor));
 	while (im->nalt > 0)
 		free((char *)(uintptr_t)im->alt[--im->nalt].uid);
 	free(im->alt);
+	free(im->sup);
+	explicit_bzero(im->key, sizeof(im->key));
 	free(im);
 	return rc;
 }

@@ -187,4 +187,33 @@ int pd_st_erasures_carry(struct pd_store *from, struct pd_store *to);
  */
 int pd_st_checkpoint(struct pd_store *st);
 
+/*
+ * The journal's HMAC of an address (store_forget.c), as hex: keyed with
+ * the answer-link key, so only this database can recognise it.
+ */
+#define PD_ST_HMAC_HEX 65
+int pd_st_erasure_hmac(const unsigned char *key, size_t keylen,
+    const char *email, char out[PD_ST_HMAC_HEX]);
+
+/*
+ * *entry = the id of the journal entry of a forgotten person that uuid
+ * (their old one) or email (by its HMAC; key NULL: not looked at) names;
+ * 0 when neither is in the journal.  For the importer, so that an old
+ * file does not bring a forgotten person back.
+ */
+int pd_st_erased_ref(struct pd_store *st, const unsigned char *key,
+    size_t keylen, const char *uuid, const char *email, int64_t *entry);
+
+/* A new anonymous placeholder (PD_ERASED_NAME, erased = 1) as *id. */
+int pd_st_tombstone_new(struct pd_store *st, int64_t *id);
+
+/*
+ * The addresses of a calendar reply (the reason text names them too), as
+ * the SET list of an UPDATE of reply, for retention and erasure.  What
+ * stays, message_id above all, keeps the intake idempotent: the same
+ * mail read again (a new UIDVALIDITY) is known and not recorded anew.
+ */
+#define PD_ST_REPLY_SCRUB \
+	"sender = NULL, attendee = NULL, delegated_to = NULL"
+
 #endif

@@ -194,6 +194,29 @@ out:
 	return rc;
 }
 
+/*
+ * A forgotten person's placeholder gets no name, address or organization
+ * again: that would make a person of it, who has the talks and the id
+ * of someone forgotten.  Someone who comes back is added anew.
+ */
+static int
+placeholder_stays(struct pd_store *st, const struct pd_person *p)
+{
+	int erased = 0, rc;
+
+	if ((rc = pd_store_person_erased(st, p->id, &erased)) != PD_OK ||
+	    !erased)
+		return rc;
+	if (p->email != NULL || p->org_code != NULL ||
+	    strcmp(p->name, PD_ERASED_NAME) != 0)
+		return pd_error_set(&st->err, PD_EINVAL, "person",
+		    "person: %lld is a forgotten person's placeholder; it "
+		    "gets no name, address or organization again (add "
+		    "someone who comes back as a new person)",
+		    (long long)p->id);
+	return PD_OK;
+}
+
 /* ---- public ---- */
 
 int
@@ -242,7 +265,8 @@ pd_store_person_update(struct pd_store *st, const struct pd_person *p)
 		return rc;
 	if ((rc = pd_st_begin(st)) != PD_OK)
 		return rc;
-	if ((rc = email_free(st, p->email, p->id)) != PD_OK ||
+	if ((rc = placeholder_stays(st, p)) != PD_OK ||
+	    (rc = email_free(st, p->email, p->id)) != PD_OK ||
 	    (rc = pd_st_org_ensure(st, p->org_code, p->org_name,
 	    &org_id)) != PD_OK)
 		goto out;
@@ -296,9 +320,11 @@ pd_store_person_find(struct pd_store *st, const char *key,
 		return rc;
 	}
 	/* Two rows are enough to tell "ambiguous" from "found". */
+	/* A placeholder is no one: its name finds nobody (by id it does). */
 	rc = pd_st_prepare(st, strchr(key, '@') != NULL ?
 	    PERSON_SELECT "WHERE p.email = ?1 LIMIT 2" :
-	    PERSON_SELECT "WHERE p.name = ?1 ORDER BY p.id LIMIT 2", &stmt);
+	    PERSON_SELECT "WHERE p.name = ?1 AND p.erased = 0 "
+	    "ORDER BY p.id LIMIT 2", &stmt);
 	if (rc != PD_OK || (rc = pd_st_bind_text(st, stmt, 1, key)) != PD_OK ||
 	    (rc = pd_st_step(st, stmt)) < 0)
 		goto out;
@@ -341,8 +367,9 @@ pd_person_list_free(struct pd_person *list, size_t n)
 	free(list);
 }
 
-int
-pd_store_person_list(struct pd_store *st, struct pd_person **out, size_t *n)
+static int
+person_list(struct pd_store *st, int erased, struct pd_person **out,
+    size_t *n)
 {
 	sqlite3_stmt *stmt = NULL;
 	struct pd_person *list = NULL;
@@ -350,8 +377,9 @@ pd_store_person_list(struct pd_store *st, struct pd_person **out, size_t *n)
 	int rc;
 
 	pd_error_clear(&st->err);
-	if ((rc = pd_st_prepare(st, PERSON_SELECT "ORDER BY p.name, p.id",
-	    &stmt)) != PD_OK)
+	if ((rc = pd_st_prepare(st, PERSON_SELECT "WHERE ?1 OR p.erased = 0 "
+	    "ORDER BY p.name, p.id", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 1, erased)) != PD_OK)
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if ((rc = pd_st_grow(&list, len, sizeof(*list))) != PD_OK ||
@@ -372,6 +400,19 @@ out:
 	pd_st_release(stmt);
 	pd_person_list_free(list, len);
 	return rc;
+}
+
+int
+pd_store_person_list(struct pd_store *st, struct pd_person **out, size_t *n)
+{
+	return person_list(st, 0, out, n);
+}
+
+int
+pd_store_person_list_all(struct pd_store *st, struct pd_person **out,
+    size_t *n)
+{
+	return person_list(st, 1, out, n);
 }
 
 int

@@ -6,6 +6,8 @@
  * send it again; recipient, subject, message and error text go.  A test
  * message's key holds the address it went to, so it is rewritten.
  *
+ * Calendar replies (reply table) lose their addresses at the same age.
+ *
  * And what the Art. 15 export (person_export.c) reads: the messages to
  * a person, whether they have a personal feed.
  *
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "podium/outbox.h"
+#include "podium/privacy.h"
 #include "store_int.h"
 
 int
@@ -42,6 +45,43 @@ pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n)
 out:
 	pd_st_release(stmt);
 	/* Bookkeeping: feeds need not render again. */
+	st->quiet = 1;
+	rc = pd_st_end(st, rc);
+	st->quiet = 0;
+	if (rc != PD_OK)
+		return rc;
+	if (count > 0)
+		pd_st_checkpoint(st);
+	if (n != NULL)
+		*n = count;
+	return PD_OK;
+}
+
+int
+pd_store_reply_purge(struct pd_store *st, int64_t before, size_t *n)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t count = 0;
+	int rc;
+
+	pd_error_clear(&st->err);
+	if ((rc = pd_st_begin(st)) != PD_OK)
+		return rc;
+	/*
+	 * person_id, partstat and dtstamp stay: an applied reply's dtstamp
+	 * is what refuses an older answer arriving late (reply.c).
+	 */
+	if ((rc = pd_st_prepare(st, "UPDATE reply SET " PD_ST_REPLY_SCRUB
+	    ", reason = 'purged' WHERE received < ?1 AND (sender IS NOT NULL "
+	    "OR attendee IS NOT NULL OR delegated_to IS NOT NULL OR "
+	    "reason NOT IN ('purged', 'erased'))", &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 1, before)) != PD_OK ||
+	    (rc = pd_st_step(st, stmt)) < 0)
+		goto out;
+	count = (size_t)sqlite3_changes(st->db);
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
 	st->quiet = 1;
 	rc = pd_st_end(st, rc);
 	st->quiet = 0;

@@ -93,7 +93,9 @@ static const struct cmd_entry cmds[] = {
 	  " [--lang de|en]",
 	  "Changes a person; an empty --email or --org removes it.",
 	  cmd_person_edit },
-	{ "person", "list", "", "Lists everybody.", cmd_person_list },
+	{ "person", "list", "[--erased]",
+	  "Lists everybody; --erased also the placeholders of forgotten\n"
+	  "people.", cmd_person_list },
 	{ "person", "forget", "[--dry-run] PERSON",
 	  "Erases a person for real (Art. 17 GDPR): attendances, memberships\n"
 	  "and the feed go; their talks stay with the placeholder \""

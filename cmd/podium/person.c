@@ -156,19 +156,25 @@ cmd_person_edit(struct cli *c, int argc, char **argv)
 int
 cmd_person_list(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_COMMON_OPTS };
+	static const struct option opts[] = {
+		{ "erased", no_argument, NULL, 'E' },
+		CLI_COMMON_OPTS
+	};
 	struct pd_person *list = NULL;
 	struct table *t;
 	json_t *a;
 	size_t n = 0, i;
 	char id[24];
-	int rc;
+	int erased = 0, ch, rc;
 
-	while (cli_getopt(c, argc, argv, "", opts) != -1)
-		;
+	while ((ch = cli_getopt(c, argc, argv, "", opts)) != -1)
+		if (ch == 'E')
+			erased = 1;
 	if (optind < argc)
 		cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((rc = pd_store_person_list(cli_store(c), &list, &n)) != PD_OK)
+	/* The placeholders of forgotten people are no one: asked for only. */
+	if ((rc = (erased ? pd_store_person_list_all :
+	    pd_store_person_list)(cli_store(c), &list, &n)) != PD_OK)
 		cli_store_error(c, rc, NULL);
 	if (c->json) {
 		a = json_array();

@@ -83,6 +83,13 @@ int pd_store_throttle_get(struct pd_store *st, const char *key,
     int64_t *failures, int64_t *last);
 int pd_store_throttle_fail(struct pd_store *st, const char *key);
 int pd_store_throttle_clear(struct pd_store *st, const char *key);
+/*
+ * How long failed logins count (seconds after the last one); lib/web.c's
+ * THROTTLE_WINDOW, which the retention pass needs too.
+ */
+#define PD_THROTTLE_WINDOW 900
+/* Deletes the rows whose last failure was before before; *n (may be NULL). */
+int pd_store_throttle_purge(struct pd_store *st, int64_t before, size_t *n);
 
 /* One-time setup links: only while no account exists. */
 int pd_store_setup_add(struct pd_store *st, const char *hash,

@@ -38,7 +38,17 @@ int pd_spool_remove(const char *spool_dir, const int64_t *ids,
 struct pd_retention_stats {
 	size_t messages;	/* outbox rows whose text was purged */
 	size_t files;		/* spool files deleted */
+	size_t replies;		/* calendar replies whose addresses went */
+	size_t throttles;	/* failed-login rows past their window */
 };
+
+/*
+ * Calendar replies received before before lose sender, attendee, the
+ * address delegated to and the reason text (which names them); the row
+ * keeps message_id, so the intake stays idempotent, and what orders
+ * answers (person, PARTSTAT, DTSTAMP).  *n (may be NULL) counts them.
+ */
+int pd_store_reply_purge(struct pd_store *st, int64_t before, size_t *n);
 
 /*
  * One retention pass at now: purges the text of sent, failed and dead
@@ -46,6 +56,8 @@ struct pd_retention_stats {
  * key, kind, state and times prevent a second send), and deletes the
  * spool files (spool_dir, NULL: none) of messages created more than
  * spool_retention seconds ago.  A retention of 0 or less keeps forever.
+ * Calendar replies follow mail_retention (pd_store_reply_purge), and
+ * failed-login rows older than PD_THROTTLE_WINDOW go whatever it is.
  * The store is used only under lock (may be NULL).
  */
 int pd_retention_run(struct pd_store *st, pthread_mutex_t *lock,

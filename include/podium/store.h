@@ -60,15 +60,23 @@ void pd_store_set_actor(struct pd_store *st, const char *actor);
  * name).  Sets p->id and, when NULL, p->uuid.
  */
 int pd_store_person_add(struct pd_store *st, struct pd_person *p);
-/* Writes every field of p (found by p->id). */
+/*
+ * Writes every field of p (found by p->id).  PD_EINVAL when p is a
+ * forgotten person's placeholder and would get a name, an address or an
+ * organization again.
+ */
 int pd_store_person_update(struct pd_store *st, const struct pd_person *p);
 /* Finds by id, e-mail or exact name; PD_ENOTFOUND, or PD_EINVAL when a name
- * is ambiguous. */
+ * is ambiguous.  A placeholder (PD_ERASED_NAME) is found by id only. */
 int pd_store_person_find(struct pd_store *st, const char *key,
     struct pd_person *out);
 int pd_store_person_get(struct pd_store *st, int64_t id,
     struct pd_person *out);
+/* Everyone but the placeholders of forgotten people, who are no one. */
 int pd_store_person_list(struct pd_store *st, struct pd_person **out,
+    size_t *n);
+/* Everyone, the placeholders too. */
+int pd_store_person_list_all(struct pd_store *st, struct pd_person **out,
     size_t *n);
 int pd_store_person_delete(struct pd_store *st, int64_t id);
 void pd_person_list_free(struct pd_person *list, size_t n);
@@ -221,6 +229,12 @@ struct pd_import_stats {
 	size_t created;
 	size_t updated;
 	size_t people_created;
+	/*
+	 * Forgotten people the file still names (by old uuid or address,
+	 * the erasure journal): not brought back; a speaker of theirs is
+	 * the placeholder, anything else of theirs left out.
+	 */
+	size_t people_suppressed;
 };
 
 /*

@@ -8,9 +8,11 @@
 # every feed, every stored message decoded (check_privacy.py: raw bytes,
 # quoted-printable, base64, RFC 2047, iCalendar folding).  The talk shows
 # the placeholder; planning again sends nothing; a restore of the backup
-# erases them again; another person's export holds their messages and
-# nothing of anyone else; retention 31 days later leaves no text and
-# resends nothing.
+# erases them again; an old export imported again (CLI and API) does not
+# bring her back and the placeholders are no one (not listed, not found
+# by name, given no address); another person's export holds their
+# messages and nothing of anyone else; retention 31 days later leaves no
+# text and resends nothing.
 set -euo pipefail
 
 # shellcheck source=../lib/daemon.sh
@@ -123,6 +125,9 @@ check "the 1-day reminders of E1 and E2 are .eml files in spool_dir" \
 check "the reminder to her is in the spool" \
 	sh -c "grep -l '$ADDR' '$D'/spool/*.eml >/dev/null"
 P backup "$D/before.db" >/dev/null
+# An organizer's old export: her uuid, address and name, her talk.
+P export -o "$D/old.ics"
+check "control: the old export names her" contains "$D/old.ics" "$ADDR"
 # The checker must see her where she is, or its silence means nothing.
 check "control: the checker finds her in the backup and the spool" \
 	sh -c "! $CHECK --needle '$ADDR' --needle '$NAME' --db '$D/before.db' \
@@ -203,6 +208,21 @@ check "... and leaves the placeholder" \
 api xagain DELETE "/api/people/$X?forget=1"
 check "... a second forget is refused (400)" eq "$HTTP_CODE" 400
 
+# The old export imported again, over the API: she does not come back.
+fetch oldimp -X POST -H "Authorization: Bearer $DAEMON_TOKEN" \
+	-H 'Content-Type: text/calendar; charset=utf-8' \
+	--data-binary "@$D/old.ics" "$DAEMON_URL/api/import"
+check "POST /api/import of the old export: 200" eq "$HTTP_CODE" 200
+check "... says it suppressed one forgotten person, created no one" \
+	eq "$(json oldimp '[d["people_suppressed"], d["people_created"]]')" "[1, 0]"
+api people GET /api/people
+check "GET /api/people lists no placeholder" lacks "$D/people.body" "$PLACEHOLDER"
+api peopleall GET "/api/people?erased=1"
+check "... ?erased=1 does" contains "$D/peopleall.body" "$PLACEHOLDER"
+api xrename PATCH "/api/people/$X" '{"name": "Xaver Ämterhäufer"}'
+check "PATCH a placeholder with a name: 400 naming the placeholder" \
+	eq "$HTTP_CODE $(json xrename '"placeholder" in d["error"]')" "400 true"
+
 check "no trace in db, -wal, log, spool, export, feeds, messages (podiumd running)" \
 	$CHECK --needle "$ADDR" --needle "$NAME" --needle "Dörte" \
 	--db "$PODIUM_DB" "$PODIUM_DB" "$PODIUM_DB-wal" "$DAEMON_LOG" \
@@ -216,6 +236,21 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 print(" / ".join("%s: %s" % (t["title"], t["speaker"]["name"]) for t in d["talks"]))
 ' "$D/e1.json")" "Quartiersdaten: $PLACEHOLDER"
+
+# ---- the old export once more, by the CLI; the placeholders ----
+P import "$D/old.ics" >"$D/import.out" 2>&1
+check "podium import of the old export works" contains "$D/import.out" "imported"
+P person list >"$D/people.txt"
+check "person list: neither she nor a placeholder" \
+	sh -c "! grep -q '$ADDR' '$D/people.txt' && ! grep -q '$PLACEHOLDER' '$D/people.txt'"
+P person list --erased >"$D/people-erased.txt"
+check "person list --erased: the two placeholders" \
+	eq "$(grep -c "$PLACEHOLDER" "$D/people-erased.txt")" 2
+P person edit "$M" --email "$ADDR" >"$D/edit.out" 2>&1 && rc=0 || rc=$?
+check "person edit gives a placeholder no address again (65)" eq "$rc" 65
+check "... and says why" contains "$D/edit.out" "placeholder"
+P person export "$PLACEHOLDER" >"$D/show.out" 2>&1 && rc=0 || rc=$?
+check "the placeholder's name finds no one" sh -c "[ $rc -ne 0 ] && grep -q 'no person with' '$D/show.out'"
 
 # ---- planning again sends nothing new to anyone ----
 once "$T5" "$D/smtp.ini"

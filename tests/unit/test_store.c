@@ -907,7 +907,7 @@ import__twice__is_idempotent_and_keeps_ids_and_stamps(void **state)
 {
 	struct fx *f = *state;
 	struct pd_calendar *cal = make_calendar(0), *got = NULL;
-	struct pd_import_stats s = { 0, 0, 0 };
+	struct pd_import_stats s = { 0, 0, 0, 0 };
 	struct pd_person *pl = NULL;
 	struct pd_filter all = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_event *ev = NULL;
@@ -985,7 +985,7 @@ import__calendar_with_a_bad_event__changes_nothing(void **state)
 {
 	struct fx *f = *state;
 	struct pd_calendar *cal = make_calendar(1);
-	struct pd_import_stats s = { 9, 9, 9 };
+	struct pd_import_stats s = { 9, 9, 9, 9 };
 	struct pd_person *pl = NULL;
 	size_t n = 0;
 	int64_t r = revision(f->st);
