@@ -184,16 +184,20 @@ cmd_import(struct cli *c, int argc, char **argv)
 		/* The commit or a late check failed: no file to blame. */
 		import_fail(argc - optind == 1 ? argv[optind] : "import", rc,
 		    pd_store_error(c->st));
-	if (c->json)
-		out_json(json_pack("{s:I, s:I, s:I, s:I}",
+	if (c->json) {
+		out_json(json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		    "events", (json_int_t)(stats.created + stats.updated),
 		    "created", (json_int_t)stats.created,
 		    "updated", (json_int_t)stats.updated,
-		    "people_created", (json_int_t)stats.people_created));
-	else
-		printf("imported %zu events (%zu created, %zu updated)\n",
-		    stats.created + stats.updated, stats.created,
-		    stats.updated);
+		    "people_created", (json_int_t)stats.people_created,
+		    "people_suppressed", (json_int_t)stats.people_suppressed));
+		return EX_OK;
+	}
+	printf("imported %zu events (%zu created, %zu updated)\n",
+	    stats.created + stats.updated, stats.created, stats.updated);
+	if (stats.people_suppressed > 0)
+		printf("%zu forgotten person(s) the file names stayed "
+		    "forgotten\n", stats.people_suppressed);
 	return EX_OK;
 }
 

@@ -240,6 +240,8 @@ print(" / ".join("%s: %s" % (t["title"], t["speaker"]["name"]) for t in d["talks
 # ---- the old export once more, by the CLI; the placeholders ----
 P import "$D/old.ics" >"$D/import.out" 2>&1
 check "podium import of the old export works" contains "$D/import.out" "imported"
+check "... and says the forgotten stayed forgotten" \
+	contains "$D/import.out" "1 forgotten person(s) the file names stayed forgotten"
 P person list >"$D/people.txt"
 check "person list: neither she nor a placeholder" \
 	sh -c "! grep -q '$ADDR' '$D/people.txt' && ! grep -q '$PLACEHOLDER' '$D/people.txt'"
