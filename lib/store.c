@@ -460,6 +460,15 @@ static const char MIGRATION_WEB_ACCOUNTS[] =
     ") WITHOUT ROWID;"
     "ALTER TABLE talk ADD COLUMN status_by TEXT;";
 
+/*
+ * Migration 9: the talks still requested, for the dashboard's
+ * "unconfirmed" (pd_store_talks_open), so that it reads what it shows
+ * rather than every talk ever held.
+ */
+static const char MIGRATION_TALK_REQUESTED[] =
+    "CREATE INDEX talk_requested ON talk (event_id)"
+    "  WHERE status = 'requested';";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
@@ -470,6 +479,7 @@ static const char *const migrations[] = {
 	MIGRATION_CALENDAR_REPLIES,
 	MIGRATION_PUBLIC_ATTENDANCE,
 	MIGRATION_WEB_ACCOUNTS,
+	MIGRATION_TALK_REQUESTED,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -2353,10 +2353,11 @@ out:
 
 /*
  * The requested talks of events not over and not cancelled (store.h),
- * with how often they were asked: three queries whatever the number of
- * coming events.  The request's time and the count of reminders come
- * from the outbox keys (speaker-request/UID, nudge/UID/...) through the
- * key's index, as the planner names them.
+ * with how often they were asked: two queries whatever the number of
+ * coming events or talks.  The talks come through the partial index
+ * talk_requested; the request's time and the count of reminders from the
+ * outbox keys (speaker-request/UID, nudge/UID/...) through the key's
+ * index, as the planner names them.
  */
 static const char SQL_OPEN_TALKS[] =
     "SELECT " TALK_COLS ", "

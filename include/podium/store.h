@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 8
+#define PD_STORE_SCHEMA_VERSION 9
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
