@@ -669,7 +669,12 @@ write_atomic(const char *dir, const char *name, const struct pd_feed *f,
 	int fd = -1, rc = PD_OK;
 
 	pd_buf_addf(&path, "%s/%s", dir, name);
-	pd_buf_addf(&tmp, "%s/%s.tmp", dir, name);
+	/*
+	 * A name of its own: podiumd and a CLI command (person forget,
+	 * --config) may write the same feed at once, and a shared temporary
+	 * name would let one rename the other's file away.
+	 */
+	pd_buf_addf(&tmp, "%s/%s.XXXXXX.tmp", dir, name);
 	if (pd_buf_failed(&path) || pd_buf_failed(&tmp)) {
 		rc = PD_ENOMEM;
 		goto out;
@@ -684,8 +689,13 @@ write_atomic(const char *dir, const char *name, const struct pd_feed *f,
 			mkdir(sub.data, 0755);
 		pd_buf_free(&sub);
 	}
-	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0) {
+	if ((fd = mkostemps(tmp.data, 4, O_CLOEXEC)) < 0) {
+		rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
+		    tmp.data, strerror(errno));
+		goto out;
+	}
+	/* mkostemps makes it 0600; a feed is for everyone to read. */
+	if (fchmod(fd, 0644) != 0) {
 		rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
 		    tmp.data, strerror(errno));
 		goto out;
@@ -706,9 +716,11 @@ write_atomic(const char *dir, const char *name, const struct pd_feed *f,
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp.data, path.data) != 0)
+	if (rename(tmp.data, path.data) != 0) {
 		rc = pd_error_set(err, PD_EIO, "export_dir", "%s: %s",
 		    path.data, strerror(errno));
+		unlink(tmp.data);
+	}
 out:
 	if (fd >= 0) {
 		close(fd);

@@ -45,12 +45,14 @@ pd_json_agenda_item(const struct pd_agenda_item *a)
 json_t *
 pd_json_talk(const struct pd_talk *t, int64_t alt_id)
 {
-	return json_pack("{s:I, s:s?, s:s?, s:s, s:o, s:o, s:o, s:s?, s:s?,"
-	    " s:s?}",
+	return json_pack("{s:I, s:s?, s:s?, s:s, s:s?, s:o, s:o, s:o, s:s?,"
+	    " s:s?, s:s?}",
 	    "id", (json_int_t)t->id,
 	    "uid", t->uid,
 	    "title", t->title,
 	    "status", pd_talk_status_name(t->status),
+	    /* Who set it: speaker, organizer:EMAIL, cli, api, import. */
+	    "status_by", t->status_by,
 	    "speaker", pd_json_person(&t->speaker),
 	    "via", pd_json_person(&t->via),
 	    "alternative_to", alt_id > 0 ? json_integer(alt_id) : json_null(),

@@ -536,6 +536,15 @@ static const char MIGRATION_RENDER_MARKS[] =
     "END;";
 #undef RENDER_MARK
 
+/*
+ * Migration 10: the talks still requested, for the dashboard's
+ * "unconfirmed" (pd_store_talks_open), so that it reads what it shows
+ * rather than every talk ever held.
+ */
+static const char MIGRATION_TALK_REQUESTED[] =
+    "CREATE INDEX talk_requested ON talk (event_id)"
+    "  WHERE status = 'requested';";
+
 /* Ordered: migrations[i] takes the file from version i to i + 1. */
 static const char *const migrations[] = {
 	MIGRATION_1,
@@ -547,6 +556,7 @@ static const char *const migrations[] = {
 	MIGRATION_PUBLIC_ATTENDANCE,
 	MIGRATION_WEB_ACCOUNTS,
 	MIGRATION_RENDER_MARKS,
+	MIGRATION_TALK_REQUESTED,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

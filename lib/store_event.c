@@ -42,11 +42,14 @@
 	" LEFT JOIN org oo ON oo.id = op.org_id "
 #define EVENT_SELECT "SELECT " EVENT_COLS EVENT_FROM
 
-#define TALK_SELECT \
-	"SELECT x.event_id, x.id, x.uid, x.title, x.status, a.uid, " \
+#define TALK_COLS \
+	"x.event_id, x.id, x.uid, x.title, x.status, a.uid, " \
 	"x.start, x.\"end\", x.updated, " \
 	PD_ST_PERSON_COLS("s", "so") ", " PD_ST_PERSON_COLS("v", "vo") \
-	", x.status_by" \
+	", x.status_by"
+#define TALK_NCOLS (10 + 2 * PD_ST_PERSON_NCOLS)
+#define TALK_SELECT "SELECT " TALK_COLS TALK_FROM
+#define TALK_FROM \
 	" FROM talk x JOIN person s ON s.id = x.speaker_id" \
 	" LEFT JOIN org so ON so.id = s.org_id" \
 	" LEFT JOIN person v ON v.id = x.via_id" \
@@ -1338,8 +1341,9 @@ pd_store_event_get(struct pd_store *st, const char *key,
 	return event_load(st, id, 1, out);
 }
 
-int
-pd_store_event_list(struct pd_store *st, int64_t from, int64_t to,
+/* pd_store_event_list, the first limit of them (-1: all). */
+static int
+event_range(struct pd_store *st, int64_t from, int64_t to, int limit,
     struct pd_event **out, size_t *n)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -1372,10 +1376,11 @@ pd_store_event_list(struct pd_store *st, int64_t from, int64_t to,
 	    " LEFT JOIN org oo ON oo.id = op.org_id "
 	    "WHERE e.rrule IS NOT NULL AND e.start_utc < ?2 "
 	    "AND e.series_end_utc > ?3 "
-	    "ORDER BY 11, 2", &stmt)) != PD_OK ||
+	    "ORDER BY 11, 2 LIMIT ?4", &stmt)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 1, lo)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 2, to)) != PD_OK ||
-	    (rc = pd_st_bind_int64(st, stmt, 3, from)) != PD_OK)
+	    (rc = pd_st_bind_int64(st, stmt, 3, from)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 4, limit)) != PD_OK)
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&list, len, sizeof(*list)) != PD_OK) {
@@ -1399,6 +1404,20 @@ out:
 	pd_st_release(stmt);
 	pd_event_list_free(list, len);
 	return rc;
+}
+
+int
+pd_store_event_list(struct pd_store *st, int64_t from, int64_t to,
+    struct pd_event **out, size_t *n)
+{
+	return event_range(st, from, to, -1, out, n);
+}
+
+int
+pd_store_event_list_first(struct pd_store *st, int64_t from, int64_t to,
+    int limit, struct pd_event **out, size_t *n)
+{
+	return event_range(st, from, to, limit < 0 ? 0 : limit, out, n);
 }
 
 /* ---- changing events ---- */
@@ -2521,5 +2540,115 @@ out:
 	pd_buf_free(&ids);
 	free(mk);
 	free(m);
+	return rc;
+}
+
+/*
+ * The requested talks of events not over and not cancelled (store.h),
+ * with how often they were asked: two queries whatever the number of
+ * coming events or talks.  The talks come through the partial index
+ * talk_requested; the request's time and the count of reminders from the
+ * outbox keys (speaker-request/UID, nudge/UID/...) through the key's
+ * index, as the planner names them.
+ */
+static const char SQL_OPEN_TALKS[] =
+    "SELECT " TALK_COLS ", "
+    "(SELECT o.created FROM outbox o "
+    "WHERE o.key = 'speaker-request/' || x.uid), "
+    "(SELECT count(*) FROM outbox o WHERE o.key >= 'nudge/' || x.uid || '/' "
+    "AND o.key < 'nudge/' || x.uid || '0')"
+    TALK_FROM
+    "JOIN event e ON e.id = x.event_id "
+    "WHERE x.status = 'requested' AND e.status <> 'cancelled' "
+    "AND e.series_end_utc > ?1 "
+    "ORDER BY e.start_utc, e.uid, x.pos, x.id";
+
+void
+pd_open_talks_clear(struct pd_open_talks *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->ntalks; i++)
+		pd_talk_clear(&o->talks[i].talk);
+	free(o->talks);
+	pd_event_list_free(o->events, o->nevents);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+pd_store_talks_open(struct pd_store *st, int64_t now,
+    struct pd_open_talks *out)
+{
+	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct pd_buf ids = PD_BUF_INIT;
+	struct pd_talk_open *t = NULL;
+	struct pd_event *ev;
+	sqlite3_stmt *stmt = NULL;
+	size_t n = 0, i;
+	int64_t last = 0;
+	int rc;
+
+	pd_error_clear(&st->err);
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return pd_st_dberr(st, "database");
+	if ((rc = pd_st_prepare(st, SQL_OPEN_TALKS, &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_int64(st, stmt, 1, now)) != PD_OK)
+		goto out;
+	pd_buf_adds(&ids, "[");
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (pd_st_grow(&t, n, sizeof(*t)) != PD_OK) {
+			rc = oom(st);
+			goto out;
+		}
+		memset(&t[n], 0, sizeof(t[n]));
+		if ((rc = read_talk(stmt, &t[n].talk)) != PD_OK) {
+			rc = row_err(st, rc);
+			goto out;
+		}
+		t[n].event = sqlite3_column_int64(stmt, 0);
+		t[n].asked = sqlite3_column_int64(stmt, TALK_NCOLS);
+		t[n].nudges = sqlite3_column_int(stmt, TALK_NCOLS + 1);
+		/* Rows come by event: each event id once. */
+		if (t[n].event != last)
+			pd_buf_addf(&ids, "%s%lld", last != 0 ? "," : "",
+			    (long long)t[n].event);
+		last = t[n].event;
+		n++;
+	}
+	if (rc < 0)
+		goto out;
+	pd_buf_adds(&ids, "]");
+	if (pd_buf_failed(&ids)) {
+		rc = oom(st);
+		goto out;
+	}
+	if ((rc = load_events(st, SC_IDS, 0, ids.data, &set)) != PD_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((ev = evset_find(&set, t[i].event)) == NULL) {
+			rc = pd_error_set(&st->err, PD_EDB, "event",
+			    "event %lld of talk %lld is gone",
+			    (long long)t[i].event, (long long)t[i].talk.id);
+			goto out;
+		}
+		t[i].ev = (size_t)(ev - set.ev);
+	}
+	out->events = set.ev;
+	out->nevents = set.n;
+	out->talks = t;
+	out->ntalks = n;
+	set.ev = NULL;
+	set.n = 0;
+	t = NULL;
+	n = 0;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	for (i = 0; i < n; i++)
+		pd_talk_clear(&t[i].talk);
+	free(t);
+	evset_free(&set);
+	pd_buf_free(&ids);
 	return rc;
 }

@@ -96,12 +96,18 @@ static const struct route routes[] = {
 	{ "GET", "/import", pd_web_import, 0 },
 	{ "POST", "/import", pd_web_import_post, R_POST },
 	{ "GET", "/export", pd_web_export, 0 },
+	{ "POST", "/events/*/public-attendance", pd_web_event_public, R_POST },
+	{ "POST", "/groups/*/public-attendance", pd_web_group_public, R_POST },
+	{ "GET", "/people/*/export", pd_web_person_export, 0 },
+	{ "GET", "/people/*/forget", pd_web_person_forget_ask, 0 },
+	{ "POST", "/people/*/forget", pd_web_person_forget, R_POST },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static const char *const prefixes[] = {
 	"/login", "/logout", "/setup/", "/static/", "/unconfirmed", "/talks/",
 	"/events", "/outbox", "/people", "/feeds", "/import", "/export",
+	"/groups",
 };
 
 int
@@ -275,6 +281,20 @@ pd_web_text(struct pd_web *w, const char *key)
 	json_t *v = json_object_get(w->texts, key);
 
 	return json_is_string(v) ? json_string_value(v) : key;
+}
+
+json_t *
+pd_web_ok(struct pd_web *w)
+{
+	const char *ok = pd_web_qarg(w, "ok");
+	char key[64];
+
+	if (ok == NULL)
+		return json_null();
+	snprintf(key, sizeof(key), "ok_%.40s", ok);
+	/* Only our own texts: the query is anybody's to write. */
+	return json_is_string(json_object_get(w->texts, key)) ?
+	    json_string(pd_web_text(w, key)) : json_null();
 }
 
 /* The headers of every page (SPEC: answer and feed tokens live in URLs). */

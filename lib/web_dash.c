@@ -22,51 +22,6 @@
 
 #define DASH_EVENTS 8
 
-/* The coming events (not over at now), loaded with their parts. */
-static int
-coming(struct pd_web *w, struct pd_event ***out, size_t *n)
-{
-	struct pd_event *list = NULL, **evs = NULL;
-	size_t nl = 0, i, k = 0;
-	char key[24];
-	int rc;
-
-	if ((rc = pd_store_event_list(w->app->st, w->now, INT64_MAX, &list,
-	    &nl)) != PD_OK)
-		return rc;
-	if (nl > 0 && (evs = calloc(nl, sizeof(*evs))) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < nl; i++) {
-		snprintf(key, sizeof(key), "%lld", (long long)list[i].id);
-		if ((rc = pd_store_event_get(w->app->st, key, &evs[k])) != PD_OK)
-			goto out;
-		k++;
-	}
-	*out = evs;
-	*n = k;
-	evs = NULL;
-	k = 0;
-	rc = PD_OK;
-out:
-	for (i = 0; i < k; i++)
-		pd_event_free(evs[i]);
-	free(evs);
-	pd_event_list_free(list, nl);
-	return rc;
-}
-
-static void
-free_events(struct pd_event **evs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		pd_event_free(evs[i]);
-	free(evs);
-}
-
 /* Nudges sent so far for a talk, and when it was asked (0: not yet). */
 static void
 asked(const struct pd_sent *sent, size_t n, const char *uid, int *nudges,
@@ -88,61 +43,40 @@ asked(const struct pd_sent *sent, size_t n, const char *uid, int *nudges,
 	}
 }
 
-/* The requested talks of the coming events, as the pages list them. */
+/*
+ * The requested talks of the coming events, as the pages list them:
+ * one store query for the talks and their events, not a load of every
+ * coming event.
+ */
 static int
 unconfirmed(struct pd_web *w, json_t **out)
 {
-	struct pd_event **evs = NULL;
-	struct pd_sent *sent = NULL;
-	char *keys = NULL;
-	size_t nev = 0, nsent = 0, i, j;
-	json_t *arr = json_array();
-	int64_t id, since;
-	int nudges, rc;
+	struct pd_open_talks o;
+	json_t *arr;
+	size_t i;
 
-	if ((rc = coming(w, &evs, &nev)) != PD_OK)
-		goto out;
-	for (i = 0; i < nev; i++) {
-		const struct pd_event *ev = evs[i];
+	memset(&o, 0, sizeof(o));
+	if (pd_store_talks_open(w->app->st, w->now, &o) != PD_OK)
+		return PD_EDB;
+	arr = json_array();
+	for (i = 0; i < o.ntalks; i++) {
+		const struct pd_talk_open *ot = &o.talks[i];
+		const struct pd_talk *t = &ot->talk;
+		const struct pd_event *ev = &o.events[ot->ev];
 
-		if (ev->status == PD_EVENT_CANCELLED)
-			continue;
-		id = ev->id;
-		free(sent);
-		free(keys);
-		sent = NULL;
-		keys = NULL;
-		if ((rc = pd_store_outbox_facts(w->app->st, &id, 1, &sent,
-		    &nsent, &keys)) != PD_OK)
-			goto out;
-		for (j = 0; j < ev->ntalks; j++) {
-			const struct pd_talk *t = &ev->talks[j];
-
-			if (t->status != PD_TALK_REQUESTED)
-				continue;
-			asked(sent, nsent, t->uid, &nudges, &since);
-			json_array_append_new(arr, json_pack("{s:I, s:o, s:o, "
-			    "s:o, s:I, s:o, s:o, s:o, s:i, s:b}",
-			    "id", (json_int_t)t->id, "title",
-			    pd_web_str(t->title), "speaker",
-			    pd_web_json_person(&t->speaker), "via",
-			    pd_web_json_person(&t->via), "event_id",
-			    (json_int_t)ev->id, "event", pd_web_str(ev->title),
-			    "when", pd_web_when(w, ev), "since",
-			    pd_web_stamp(w, since != 0 ? since : t->updated),
-			    "nudges", nudges, "can_nudge",
-			    t->speaker.email != NULL));
-		}
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, "
+		    "s:I, s:o, s:o, s:o, s:i, s:b}", "id", (json_int_t)t->id,
+		    "title", pd_web_str(t->title), "speaker",
+		    pd_web_json_person(&t->speaker), "via",
+		    pd_web_json_person(&t->via), "event_id",
+		    (json_int_t)ev->id, "event", pd_web_str(ev->title),
+		    "when", pd_web_when(w, ev), "since", pd_web_stamp(w,
+		    ot->asked != 0 ? ot->asked : t->updated), "nudges",
+		    ot->nudges, "can_nudge", t->speaker.email != NULL));
 	}
+	pd_open_talks_clear(&o);
 	*out = arr;
-	arr = NULL;
-	rc = PD_OK;
-out:
-	json_decref(arr);
-	free(sent);
-	free(keys);
-	free_events(evs, nev);
-	return rc;
+	return PD_OK;
 }
 
 static json_t *
@@ -168,8 +102,10 @@ pd_web_dashboard(struct pd_web *w)
 	json_t *talks = NULL, *evs = json_array(), *d;
 	int rc;
 
-	if ((rc = pd_store_event_list(w->app->st, w->now, INT64_MAX, &list,
-	    &n)) != PD_OK || (rc = unconfirmed(w, &talks)) != PD_OK) {
+	/* One more than shown says whether there are more. */
+	if ((rc = pd_store_event_list_first(w->app->st, w->now, INT64_MAX,
+	    DASH_EVENTS + 1, &list, &n)) != PD_OK ||
+	    (rc = unconfirmed(w, &talks)) != PD_OK) {
 		json_decref(evs);
 		pd_event_list_free(list, n);
 		return pd_web_fail(w, 500, pd_store_error(w->app->st)->msg);
@@ -177,11 +113,12 @@ pd_web_dashboard(struct pd_web *w)
 	for (i = 0; i < n && i < DASH_EVENTS; i++)
 		json_array_append_new(evs, event_row(w, &list[i]));
 	pd_store_outbox_backlog(w->app->st, &backlog, &oldest, &retrying);
-	d = json_pack("{s:o, s:i, s:b, s:o, s:I, s:I, s:i}", "events", evs,
+	d = json_pack("{s:o, s:i, s:b, s:I, s:I, s:b}", "events", evs,
 	    "unconfirmed", (int)json_array_size(talks), "unconfirmed_one",
-	    json_array_size(talks) == 1, "talks", talks, "backlog",
-	    (json_int_t)backlog, "retrying", (json_int_t)retrying,
-	    "more_events", (int)(n > DASH_EVENTS ? n - DASH_EVENTS : 0));
+	    json_array_size(talks) == 1, "backlog", (json_int_t)backlog,
+	    "retrying", (json_int_t)retrying, "more_events",
+	    n > DASH_EVENTS);
+	json_decref(talks);
 	pd_event_list_free(list, n);
 	return pd_web_render(w, 0, "dashboard", d);
 }

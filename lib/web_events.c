@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "podium/answer.h"
 #include "podium/config.h"
 #include "podium/outbox.h"
 #include "podium/plan.h"
@@ -320,6 +321,31 @@ by_label(struct pd_web *w, const char *by)
 	return json_pack("{s:o}", "label", pd_web_str(by));
 }
 
+/*
+ * The speaker's answer page of a requested talk, as "podium talk link"
+ * prints it: signed with the daemon's key, good until a day after the
+ * event, for an organizer to paste into a mail of their own.
+ */
+static json_t *
+answer_link(struct pd_web *w, const struct pd_event *ev,
+    const struct pd_talk *t)
+{
+	char *tok = NULL, *link = NULL;
+	int64_t expiry;
+	json_t *o = json_null();
+
+	if (t->status != PD_TALK_REQUESTED || t->speaker.id <= 0)
+		return o;
+	if (pd_answer_expiry(ev, w->now, &expiry) == PD_OK &&
+	    pd_answer_token_make(w->app->key, t->id, t->speaker.id, expiry,
+	    &tok) == PD_OK &&
+	    pd_answer_link(w->cfg->base_url, tok, &link) == PD_OK)
+		o = json_string(link);
+	free(tok);
+	free(link);
+	return o;
+}
+
 static json_t *
 event_json(struct pd_web *w, const struct pd_event *ev)
 {
@@ -343,7 +369,8 @@ event_json(struct pd_web *w, const struct pd_event *ev)
 			if (strcmp(ev->talks[j].uid, t->alternative_to) == 0)
 				alt_title = ev->talks[j].title;
 		json_array_append_new(talks, json_pack("{s:I, s:o, s:o, s:o, "
-		    "s:o, s:o, s:o, s:b, s:b, s:b}", "id", (json_int_t)t->id,
+		    "s:o, s:o, s:o, s:b, s:b, s:b, s:o}", "id",
+		    (json_int_t)t->id,
 		    "title", pd_web_str(t->title), "speaker",
 		    pd_web_json_person(&t->speaker), "via",
 		    pd_web_json_person(&t->via), "alternative_to",
@@ -352,7 +379,7 @@ event_json(struct pd_web *w, const struct pd_event *ev)
 		    t->status_by), "can_confirm", t->status !=
 		    PD_TALK_CONFIRMED, "can_decline", t->status !=
 		    PD_TALK_DECLINED, "requested", t->status ==
-		    PD_TALK_REQUESTED));
+		    PD_TALK_REQUESTED, "link", answer_link(w, ev, t)));
 	}
 	for (i = 0; i < ev->nattendances; i++) {
 		const struct pd_attendance *a = &ev->attendances[i];
@@ -374,7 +401,7 @@ event_json(struct pd_web *w, const struct pd_event *ev)
 		    (json_int_t)ev->talks[i].id, "title",
 		    pd_web_str(ev->talks[i].title)));
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, "
-	    "s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)ev->id, "uid", pd_web_str(ev->uid), "title",
 	    pd_web_str(ev->title), "when", pd_web_when(w, ev), "location",
 	    pd_web_str(ev->location), "description",
@@ -385,7 +412,10 @@ event_json(struct pd_web *w, const struct pd_event *ev)
 	    ev->status == PD_EVENT_CANCELLED, "topics", topics, "agenda",
 	    agenda, "talks", talks, "attendances", att, "alternatives", alts,
 	    "rrule", pd_web_str(ev->rrule), "start", pd_web_str(ev->start),
-	    "end", pd_web_str(ev->end));
+	    "end", pd_web_str(ev->end), "public_attendance",
+	    json_boolean(ev->public_attendance), "group_public",
+	    json_boolean(ev->group_public_attendance), "group_slug",
+	    pd_web_str(ev->group_slug));
 }
 
 /* The move form's defaults: the event's own date and times. */
@@ -406,20 +436,13 @@ move_defaults(const struct pd_event *ev)
 static int
 show(struct pd_web *w, const struct pd_event *ev)
 {
-	const char *ok = pd_web_qarg(w, "ok");
-	char key[64];
-
-	if (ok != NULL)
-		snprintf(key, sizeof(key), "ok_%.40s", ok);
 	return pd_web_render(w, 0, "event", json_pack("{s:o, s:o, s:o, s:o, "
 	    "s:o, s:o, s:o, s:o}", "event", event_json(w, ev), "people",
 	    people_options(w, 0), "roles", options(w, "role_", roles,
 	    NELEM(roles), "participant"), "talk_states", options(w, "talk_",
 	    talk_states, 2, "requested"), "move", move_defaults(ev),
 	    "partstats", options(w, "part_", partstats, NELEM(partstats),
-	    NULL), "ok", ok != NULL && json_is_string(json_object_get(
-	    w->texts, key)) ? json_string(pd_web_text(w, key)) : json_null(),
-	    "title_", pd_web_str(ev->title)));
+	    NULL), "ok", pd_web_ok(w), "title_", pd_web_str(ev->title)));
 }
 
 int

@@ -82,6 +82,8 @@ json_t *pd_web_stamp(struct pd_web *w, int64_t t);
 json_t *pd_web_json_person(const struct pd_person *p);
 /* The text of key in the page's language (for counts and labels). */
 const char *pd_web_text(struct pd_web *w, const char *key);
+/* The text of the query's ok=NAME (t.ok_NAME), or null: after a 303. */
+json_t *pd_web_ok(struct pd_web *w);
 
 /* ---- web_form.c ---- */
 
@@ -124,5 +126,11 @@ int pd_web_feeds(struct pd_web *w);
 int pd_web_import(struct pd_web *w);
 int pd_web_import_post(struct pd_web *w);
 int pd_web_export(struct pd_web *w);
+/* web_privacy.c */
+int pd_web_event_public(struct pd_web *w);
+int pd_web_group_public(struct pd_web *w);
+int pd_web_person_export(struct pd_web *w);
+int pd_web_person_forget_ask(struct pd_web *w);
+int pd_web_person_forget(struct pd_web *w);
 
 #endif

@@ -42,7 +42,7 @@ pd_web_feeds(struct pd_web *w)
 	struct pd_group *groups = NULL;
 	struct pd_topic *topics = NULL;
 	size_t ng = 0, nt = 0, i;
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *grp = json_array();
 	char path[300];
 
 	json_array_append_new(arr, feed_urls(w, "/calendars/all.ics",
@@ -53,6 +53,11 @@ pd_web_feeds(struct pd_web *w)
 			    groups[i].slug);
 			json_array_append_new(arr, feed_urls(w, path,
 			    pd_web_str(groups[i].name)));
+			/* Issue 15: whom the group's public feed may name. */
+			json_array_append_new(grp, json_pack("{s:o, s:o, s:b}",
+			    "slug", pd_web_str(groups[i].slug), "name",
+			    pd_web_str(groups[i].name), "public",
+			    groups[i].public_attendance));
 		}
 	if (pd_store_topic_list(w->app->st, &topics, &nt) == PD_OK)
 		for (i = 0; i < nt; i++) {
@@ -63,7 +68,8 @@ pd_web_feeds(struct pd_web *w)
 		}
 	pd_group_list_free(groups, ng);
 	pd_topic_list_free(topics, nt);
-	return pd_web_render(w, 0, "feeds", json_pack("{s:o}", "feeds", arr));
+	return pd_web_render(w, 0, "feeds", json_pack("{s:o, s:o, s:o}",
+	    "feeds", arr, "groups", grp, "ok", pd_web_ok(w)));
 }
 
 static int
@@ -200,9 +206,8 @@ static int
 show(struct pd_web *w, int64_t id)
 {
 	struct pd_person p;
-	const char *ok = pd_web_qarg(w, "ok");
 	json_t *events = json_array(), *talks = json_array();
-	char key[64];
+	int erased = 0;
 
 	memset(&p, 0, sizeof(p));
 	if (pd_store_person_get(w->app->st, id, &p) != PD_OK) {
@@ -211,14 +216,13 @@ show(struct pd_web *w, int64_t id)
 		return pd_web_fail(w, 404, pd_web_text(w, "err_notfound"));
 	}
 	their_events(w, &p, events, talks);
-	if (ok != NULL)
-		snprintf(key, sizeof(key), "ok_%.40s", ok);
+	if (pd_store_person_erased(w->app->st, id, &erased) != PD_OK)
+		erased = 0;
 	pd_web_render(w, 0, "person", json_pack("{s:o, s:o, s:o, s:o, s:b, "
-	    "s:o}", "person", pd_web_json_person(&p), "events", events,
-	    "talks", talks, "feed", fresh_feed(w, id), "lang_en",
-	    p.lang != NULL && strcmp(p.lang, "en") == 0, "ok", ok != NULL &&
-	    json_is_string(json_object_get(w->texts, key)) ?
-	    json_string(pd_web_text(w, key)) : json_null()));
+	    "s:o, s:b, s:o}", "person", pd_web_json_person(&p), "events",
+	    events, "talks", talks, "feed", fresh_feed(w, id), "lang_en",
+	    p.lang != NULL && strcmp(p.lang, "en") == 0, "ok", pd_web_ok(w),
+	    "erased", erased, "files", pd_web_str(pd_web_qarg(w, "files"))));
 	pd_person_clear(&p);
 	return PD_OK;
 }

@@ -196,11 +196,12 @@ json_agenda_item(const struct pd_agenda_item *a)
 json_t *
 json_talk(const struct pd_talk *t)
 {
-	return json_pack("{s:I, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)t->id,
 	    "uid", jstr(t->uid),
 	    "title", jstr(t->title),
 	    "status", pd_talk_status_name(t->status),
+	    "status_by", jstr(t->status_by),
 	    "speaker", json_person(&t->speaker),
 	    "via", json_person(&t->via),
 	    "alternative_to", jstr(t->alternative_to),

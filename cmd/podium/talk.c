@@ -144,7 +144,9 @@ set_status(struct cli *c, int argc, char **argv, enum pd_talk_status to,
 		pd_talk_clear(&t);
 		cli_store_error(c, rc, "talk");
 	}
-	t.status = to;
+	/* Again from the store: status_by is whoever the store recorded. */
+	pd_talk_clear(&t);
+	talk_get(c, argv[optind], "talk", &t, &event_id);
 	print_talk(c, &t, event_id, verb);
 	pd_talk_clear(&t);
 	return EX_OK;

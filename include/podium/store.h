@@ -24,7 +24,7 @@
 struct pd_store;
 
 /* The schema version this library writes; older files are migrated. */
-#define PD_STORE_SCHEMA_VERSION 9
+#define PD_STORE_SCHEMA_VERSION 10
 
 /*
  * Opens (creating if needed) and migrates the database at path.  now is
@@ -105,6 +105,33 @@ void pd_event_free(struct pd_event *ev);
 int pd_store_event_list(struct pd_store *st, int64_t from, int64_t to,
     struct pd_event **out, size_t *n);
 void pd_event_list_free(struct pd_event *list, size_t n);
+/* The same, only the first limit of them (a page's worth). */
+int pd_store_event_list_first(struct pd_store *st, int64_t from, int64_t to,
+    int limit, struct pd_event **out, size_t *n);
+
+/* A requested talk of an event still to come (pd_store_talks_open). */
+struct pd_talk_open {
+	struct pd_talk talk;	/* speaker and via loaded */
+	int64_t event;		/* its event's id ... */
+	size_t ev;		/* ... at events[ev] */
+	int64_t asked;		/* when the request was queued; 0: not yet */
+	int nudges;		/* reminders queued so far */
+};
+struct pd_open_talks {
+	struct pd_event *events;	/* without parts, by start */
+	size_t nevents;
+	struct pd_talk_open *talks;	/* by event start, then position */
+	size_t ntalks;
+};
+/*
+ * The talks still requested in events not over at now and not
+ * cancelled: what an organizer can still chase.  Costs what it finds,
+ * not the number of coming events.  out is cleared with
+ * pd_open_talks_clear().
+ */
+int pd_store_talks_open(struct pd_store *st, int64_t now,
+    struct pd_open_talks *out);
+void pd_open_talks_clear(struct pd_open_talks *o);
 /*
  * Moves an event; end NULL keeps the duration.  Bumps SEQUENCE when the
  * time changes.
@@ -394,7 +421,8 @@ int pd_store_erasures_apply(struct pd_store *st, const unsigned char *key,
  * calendar replies and the IMAP poller's state (reply.h), 7 public
  * attendance (event.public_attendance, grp.public_attendance), 8 the
  * organizers' web accounts, sessions, throttling, setup links and
- * talk.status_by.
+ * talk.status_by, 9 the render marks of the feed pieces, 10 an index of
+ * the talks still requested.
  * tests/data/schema-v1.db is a file of version 1, checked in so that the
  * whole way up stays tested.
  */

@@ -10,7 +10,10 @@
 // Prof. Teich's talk on his behalf and see ACCEPTED in all.ics, mark one
 // participant absent and one delegated, cancel an event through its
 // confirmation page and find the cancellations in the outbox, retry a
-// failed message.
+// failed message.  Then the data-protection forms: the public-attendance
+// switches of a working group and of an event (all.ics follows), a
+// person's data downloaded and the person forgotten through the dry run's
+// confirmation page.
 //
 // Run by ctest (make check) with PODIUM_BIN_DIR and PODIUM_SRC_DIR; the
 // screenshots of the README land in $PODIUM_BIN_DIR/screenshots/.
@@ -189,6 +192,12 @@ test("confirm Prof. Teich's talk on his behalf: ACCEPTED in all.ics", async () =
   const teich = unfolded.split('\r\n').filter((l) => l.startsWith('ATTENDEE') && l.includes('CN=Prof. Teich'));
   assert.ok(teich.length > 0, 'Prof. Teich is an ATTENDEE in all.ics');
   assert.ok(teich.every((l) => l.includes('PARTSTAT=ACCEPTED')), teich.join('\n'));
+  // The talk still requested shows its answer page's link, as `podium talk link` prints it.
+  const link = page.getByLabel('Antwortseite (Link für eine eigene Mail)');
+  assert.equal(await link.count(), 1);
+  const id = (await link.getAttribute('id')).replace('link-', '');
+  assert.equal(await link.inputValue(), podium(['talk', 'link', id]).trim());
+  await page.locator(`#talk-${id}`).screenshot({ path: join(shots, 'all', 'event_talk_link.png') });
 });
 
 test('mark one participant absent and one delegated to a named delegate', async () => {
@@ -243,6 +252,53 @@ test('retry a failed message', async () => {
   // It was put back and tried again (and refused again by this server).
   await page.goto(`${base}${href}`);
   assert.match(await page.locator('dl.facts').textContent(), /(wartend|wird gesendet|fehlgeschlagen)/);
+});
+
+test('publish attendance per working group and per event: the switches change all.ics', async () => {
+  const participant = 'CN=Ines Gebhardt';
+  const named = async () => (await (await page.request.get(`${base}/calendars/all.ics`)).text())
+    .replace(/\r\n[ \t]/g, '').includes(participant);
+  assert.ok(await named(), 'the Gera group publishes its attendance');
+  await page.goto(`${base}/feeds`);
+  const group = 'Fachgruppe Unternehmen der kommunalen Infrastruktur';
+  const row = page.locator('tr', { hasText: group }).filter({ has: page.getByRole('button') });
+  assert.match(await row.textContent(), /ja – die öffentlichen Feeds nennen, wer teilnimmt/);
+  await axe('feeds');
+  await page.getByRole('button', { name: `Teilnahme nicht mehr veröffentlichen: ${group}` }).click();
+  await page.getByText('Die Teilnahme wird nicht mehr veröffentlicht').waitFor();
+  assert.match(await row.textContent(), /nein – die öffentlichen Feeds nennen nur Referent\/innen und Leitung/);
+  assert.equal(await named(), false, 'no participant in all.ics once the group stops publishing');
+  await page.goto(`${base}/events/1`);
+  await page.getByRole('button', { name: 'Teilnahme veröffentlichen' }).click();
+  await page.getByText('Die Teilnahme wird jetzt veröffentlicht').waitFor();
+  assert.match(await page.locator('dl.facts').textContent(), /Teilnahme öffentlich\s*ja – die öffentlichen Feeds nennen, wer teilnimmt/);
+  assert.ok(await named(), 'the event published on its own names its participants');
+  await axe('event public');
+  await page.locator('dl.facts').screenshot({ path: join(shots, 'all', 'event_public_facts.png') });
+});
+
+test('download a person\'s data and forget them through the confirmation page', async () => {
+  await page.goto(`${base}/people?q=Ulrich%20Fischer`);
+  await page.getByRole('link', { name: 'Ulrich Fischer' }).click();
+  await page.waitForURL(/\/people\/\d+$/);
+  const id = page.url().replace(/.*\//, '');
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Daten herunterladen (DSGVO Art. 15)' }).click();
+  const data = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  assert.deepEqual(data, JSON.parse(podium(['person', 'export', id])));
+  await page.getByRole('link', { name: 'Person löschen (DSGVO Art. 17) …' }).click();
+  await page.getByRole('heading', { name: 'Person löschen (DSGVO Art. 17)?' }).waitFor();
+  const dry = await page.locator('table').textContent();
+  assert.match(dry, /Teilnahmen: gelöscht\s*[1-9]/);
+  await axe('forget');
+  await shot('forget');
+  await page.getByRole('button', { name: 'Endgültig löschen' }).click();
+  await page.getByText('Die Person ist gelöscht').waitFor();
+  assert.equal(await page.locator('h1').textContent(), 'gelöschte Person');
+  assert.equal(await page.getByRole('link', { name: /Person löschen/ }).count(), 0);
+  const ics = await (await page.request.get(`${base}/calendars/all.ics`)).text();
+  assert.ok(!ics.replace(/\r\n[ \t]/g, '').includes('Ulrich Fischer'), 'all.ics no longer names him');
+  await axe('person forgotten');
 });
 
 test('every other page passes axe at both widths', async () => {

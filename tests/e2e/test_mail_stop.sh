@@ -40,7 +40,11 @@ check "the invitation is in flight to the stalling server" wait_for 60 sending
 sleep 1
 
 kill -TERM "$DAEMON_PID"
-check "SIGTERM: podiumd exits though the server stalls" daemon_wait_exit 20
+# Not inside check: that runs in a subshell, which cannot wait for
+# podiumd nor hand DAEMON_STATUS back.
+stopped=no
+daemon_wait_exit 20 && stopped=yes
+check "SIGTERM: podiumd exits though the server stalls" eq "$stopped" yes
 check "SIGTERM: exit status 0" eq "${DAEMON_STATUS:-running}" 0
 check "the log says podiumd stopped" \
 	grep -q "stopping" "$DAEMON_LOG"

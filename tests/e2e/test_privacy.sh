@@ -40,8 +40,6 @@ T4=2021-03-20T08:00:00Z	# 31 days later: retention
 
 # She may receive three messages, then the server refuses her for good.
 SMTPD_DIR=$D/smtp smtpd_start --reject-rcpt "$ADDR" --reject-rcpt-after 3
-# The test's verdict must survive smtpd_stop in the EXIT trap.
-trap 'rc=$?; smtpd_stop; (exit $rc); daemon_cleanup' EXIT
 
 write_ini() {
 	cat >"$1" <<-EOF

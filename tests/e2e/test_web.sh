@@ -63,7 +63,7 @@ revision() {
 
 # ---- first start ----
 
-daemon_start >"$DAEMON_DIR/stdout"
+daemon_start
 SETUP=$(grep -o '/setup/[A-Za-z0-9_-]*' "$DAEMON_DIR/stdout" | head -1)
 check "podiumd prints a setup link when there is no account" matches "$SETUP" '^/setup/.{43}$'
 page setup "$SETUP"
@@ -239,6 +239,133 @@ post r_import /import "ics=BEGIN:VCALENDAR junk"
 check "import of junk: 400 next to the file field" contains "$DAEMON_DIR/r_import.body" 'id="e-file"'
 post r_retry /outbox/999999/retry
 check "retry of a message that does not exist is refused" one_of "$HTTP_CODE" 400 404
+
+# ---- who the public feeds name (issue 15) ----
+
+# ics NAME PATH: a public feed, unfolded, saved as NAME.body.
+ics() {
+	fetch "$1" "$DAEMON_URL$2"
+	perl -0pi -e 's/\r\n[ \t]//g' "$DAEMON_DIR/$1.body"
+}
+
+SLUG=$(sqlite3 "$PODIUM_DB" "SELECT slug FROM grp LIMIT 1")
+group_public() {
+	sqlite3 "$PODIUM_DB" "SELECT public_attendance FROM grp WHERE slug = '$SLUG'"
+}
+ics all_before /calendars/all.ics
+check "the Gera group publishes attendance: all.ics names a participant" contains "$DAEMON_DIR/all_before.body" 'CN=Ines Gebhardt'
+page feeds /feeds
+check "/feeds says each group's attendance is public, as text" contains "$DAEMON_DIR/feeds.body" 'ja – die öffentlichen Feeds nennen, wer teilnimmt'
+REV=$(revision)
+page gp_none --data-urlencode "public=no" /groups/"$SLUG"/public-attendance
+check "the group switch without csrf answers 403" eq "$HTTP_CODE" 403
+page gp_wrong --data-urlencode "csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --data-urlencode "public=no" /groups/"$SLUG"/public-attendance
+check "... and with a wrong csrf" eq "$HTTP_CODE" 403
+check "... and the group still publishes" eq "$(group_public)" 1
+check "... and nothing was written" eq "$(revision)" "$REV"
+post gp_bad /groups/"$SLUG"/public-attendance "public=vielleicht"
+check "a value other than yes/no is refused (400)" eq "$HTTP_CODE" 400
+post gp_unknown /groups/keine-gruppe/public-attendance "public=no"
+check "an unknown group is 404, not made" eq "$HTTP_CODE" 404
+check "... and no group was made" eq "$(sqlite3 "$PODIUM_DB" "SELECT count(*) FROM grp WHERE slug = 'keine-gruppe'")" 0
+post gp_off /groups/"$SLUG"/public-attendance "public=no"
+check "switching the group off answers 303 back to /feeds" eq "$(header gp_off Location)" "/feeds?ok=public_off#group-$SLUG"
+check "... and the group no longer publishes" eq "$(group_public)" 0
+ics all_off /calendars/all.ics
+check "... so all.ics names no participant" lacks "$DAEMON_DIR/all_off.body" 'CN=Ines Gebhardt'
+check "... but still the chairs" contains "$DAEMON_DIR/all_off.body" 'CN=Michael Tietz'
+page feeds_off "/feeds?ok=public_off"
+check "/feeds shows the new state" contains "$DAEMON_DIR/feeds_off.body" 'nein – die öffentlichen Feeds nennen nur Referent/innen und Leitung'
+REV=$(revision)
+page ep_none --data-urlencode "public=yes" /events/1/public-attendance
+check "the event switch without csrf answers 403" eq "$HTTP_CODE" 403
+check "... and the event is unchanged" eq "$(sqlite3 "$PODIUM_DB" "SELECT public_attendance FROM event WHERE id = 1")" 0
+check "... and nothing was written" eq "$(revision)" "$REV"
+post ep_on /events/1/public-attendance "public=yes"
+check "publishing one event's attendance answers 303 to the event" eq "$(header ep_on Location)" "/events/1?ok=public_on#public"
+ics all_ev /calendars/all.ics
+check "... and all.ics names its participants again" contains "$DAEMON_DIR/all_ev.body" 'CN=Ines Gebhardt'
+page ev1 /events/1
+check "the event page says its attendance is public" contains "$DAEMON_DIR/ev1.body" '<dd>ja – die öffentlichen Feeds nennen, wer teilnimmt'
+post ep_off /events/1/public-attendance "public=no"
+post gp_on /groups/"$SLUG"/public-attendance "public=yes"
+check "the group switched back on" eq "$(group_public)" 1
+page ev1b /events/1
+check "an event of a publishing group says so" contains "$DAEMON_DIR/ev1b.body" 'ja, über die Arbeitsgruppe'
+
+# ---- the answer page's link of a requested talk ----
+
+page ev3 /events/3
+LINK=$("$PODIUM" talk link "$TEICH")
+check "the event page shows the link 'podium talk link' prints" contains "$DAEMON_DIR/ev3.body" "value=\"$LINK\""
+check "... labelled for pasting into a mail" contains "$DAEMON_DIR/ev3.body" 'Antwortseite (Link für eine eigene Mail)'
+fetch answer "$LINK"
+check "... and it opens the speaker's answer page" eq "$HTTP_CODE" 200
+"$PODIUM" --json event show 3 >"$DAEMON_DIR/ev3.json"
+check "podium --json event show names who set each talk's status" eq \
+	"$(/usr/bin/python3 -c 'import json,sys; print(sorted({t["status_by"] or "-" for t in json.load(open(sys.argv[1]))["talks"]}))' "$DAEMON_DIR/ev3.json")" \
+	"['cli', 'import']"
+
+# ---- a person's data: the Art. 15 download, the Art. 17 erasure (issue 11) ----
+
+# export_dir too, to see it written again without them.
+daemon_stop
+DAEMON_EXTRA_INI=$'[feeds]\nexport_dir = '"$DAEMON_DIR/export"
+PODIUM_NOW=2021-01-25T08:20:00Z daemon_start >/dev/null
+DAEMON_EXTRA_INI=
+TPID=$(sqlite3 "$PODIUM_DB" "SELECT id FROM person WHERE name = 'Prof. Teich'")
+page pteich /people/"$TPID"
+check "a person's page links the download of their data" contains "$DAEMON_DIR/pteich.body" "href=\"/people/$TPID/export\""
+check "... and the erasure" contains "$DAEMON_DIR/pteich.body" "href=\"/people/$TPID/forget\""
+page pexport /people/"$TPID"/export
+check "the download is JSON" eq "$(header pexport Content-Type)" "application/json; charset=utf-8"
+check "... to be saved, named by id only" eq "$(header pexport Content-Disposition)" "attachment; filename=\"person-$TPID.json\""
+"$PODIUM" person export "$TPID" >"$DAEMON_DIR/cli_export.json"
+check "... exactly what podium person export prints" same_file "$DAEMON_DIR/pexport.body" "$DAEMON_DIR/cli_export.json"
+check "the export is only for the logged-in" eq "$(fetch anon_export "$DAEMON_URL/people/$TPID/export"; echo "$HTTP_CODE")" 303
+# A delegate named like him: free text the erasure lists, not edits.
+"$PODIUM" attend 1 "Uwe Merten" --delegate "Herr Teich" >/dev/null
+# His messages' spool files, as the scheduler writes them when it sends
+# (it may not have yet: put the ones missing there, so that the check
+# cannot pass empty).  Pending ones have none: the forget drops them.
+mkdir -p "$DAEMON_DIR/spool"
+teich_sent() {
+	[ "$(sqlite3 "$PODIUM_DB" "SELECT count(*) FROM outbox WHERE person_id = $TPID AND state = 'sent'")" -gt 0 ]
+}
+wait_for 20 teich_sent || true
+MSGS=$(sqlite3 "$PODIUM_DB" "SELECT printf('%06d-%s', id, kind) FROM outbox WHERE person_id = $TPID AND state <> 'pending'")
+check "he has messages sent" matches "$MSGS" '.'
+for m in $MSGS; do [ -e "$DAEMON_DIR/spool/$m.eml" ] || printf 'To: Prof. Teich\r\n\r\n' >"$DAEMON_DIR/spool/$m.eml"; done
+check "export_dir names him before" contains "$DAEMON_DIR/export/all.ics" 'Prof. Teich'
+NATT=$(sqlite3 "$PODIUM_DB" "SELECT count(*) FROM attendance WHERE person_id = $TPID")
+page fask /people/"$TPID"/forget
+check "forget first answers a confirmation page (200)" eq "$HTTP_CODE" 200
+check "... with the dry run: talks kept with the placeholder" matches "$(tr -d '\n' <"$DAEMON_DIR/fask.body")" 'Beiträge: bleiben, als Referent/in steht „gelöschte Person“</th><td data-label="Anzahl">1<'
+check "... attendances deleted" matches "$(tr -d '\n' <"$DAEMON_DIR/fask.body")" "Teilnahmen: gelöscht</th><td data-label=\"Anzahl\">$NATT<"
+check "... messages scrubbed" matches "$(tr -d '\n' <"$DAEMON_DIR/fask.body")" 'Empfänger, Betreff und Text entfernt</th><td data-label="Anzahl">[1-9]'
+check "... the free text that names him" contains "$DAEMON_DIR/fask.body" '(delegate) of event 1</li>'
+check "... and nothing is forgotten yet" eq "$(sqlite3 "$PODIUM_DB" "SELECT name FROM person WHERE id = $TPID")" "Prof. Teich"
+REV=$(revision)
+page f_none -X POST /people/"$TPID"/forget
+check "forget without csrf answers 403" eq "$HTTP_CODE" 403
+page f_wrong --data-urlencode "csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" /people/"$TPID"/forget
+check "... and with a wrong one" eq "$HTTP_CODE" 403
+check "... and he is still there" eq "$(sqlite3 "$PODIUM_DB" "SELECT name || ' ' || email FROM person WHERE id = $TPID")" "Prof. Teich prof.teich@example.org"
+check "... and nothing was written" eq "$(revision)" "$REV"
+post fdo /people/"$TPID"/forget
+check "forget answers 303 to the person's page" matches "$(header fdo Location)" "^/people/$TPID\?ok=forgotten&files=[1-9][0-9]*$"
+check "... who is now the placeholder, without an address" eq "$(sqlite3 "$PODIUM_DB" "SELECT name || '|' || coalesce(email, '') FROM person WHERE id = $TPID")" "gelöschte Person|"
+check "... whose talk stays" eq "$(sqlite3 "$PODIUM_DB" "SELECT count(*) FROM talk WHERE speaker_id = $TPID")" 1
+check "... with no attendance left" eq "$(sqlite3 "$PODIUM_DB" "SELECT count(*) FROM attendance WHERE person_id = $TPID")" 0
+left=0
+for m in $MSGS; do [ ! -e "$DAEMON_DIR/spool/$m.eml" ] || left=$((left + 1)); done
+check "... and his spool files are deleted" eq "$left" 0
+check "... and export_dir is written again without him" lacks "$DAEMON_DIR/export/all.ics" 'Prof. Teich'
+page fdone "$(header fdo Location)"
+check "the page says he is forgotten" contains "$DAEMON_DIR/fdone.body" 'Die Person ist gelöscht'
+check "... and offers no second erasure" lacks "$DAEMON_DIR/fdone.body" "/people/$TPID/forget"
+post fagain /people/"$TPID"/forget
+check "a second forget is harmless (303 to the page)" eq "$(header fagain Location)" "/people/$TPID"
 
 # ---- sessions end: idle and absolute ----
 

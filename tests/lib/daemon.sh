@@ -237,8 +237,11 @@ daemon_start() {
 	for try in 1 2 3 4 5; do
 		port=$(_daemon_free_port)
 		daemon_write_config "$port"
+		# Its stdout (the first-start setup link) goes to a file too: a
+		# podiumd left running must not hold the test's output open,
+		# which would keep ctest waiting for its end.
 		"$PODIUMD" --config "$DAEMON_CONFIG" --log "$DAEMON_LOG" "$@" \
-			</dev/null 2>>"$DAEMON_STDERR" &
+			</dev/null >>"$DAEMON_DIR/stdout" 2>>"$DAEMON_STDERR" &
 		DAEMON_PID=$!
 		DAEMON_PORT=$port
 		DAEMON_URL=http://127.0.0.1:$port

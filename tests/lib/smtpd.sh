@@ -26,6 +26,9 @@ SMTPD_PYTHON=${SMTPD_PYTHON:-/usr/bin/python3}
 
 # Prints the command of an EXIT trap from "trap -p EXIT" output.
 _smtpd_trap_cmd() { printf '%s' "${3-}"; }
+# Gives $? back, so that the trap that runs after smtpd_stop (daemon.sh's
+# daemon_cleanup exits with it) sees the test's status, not smtpd_stop's.
+_smtpd_status() { return "$1"; }
 
 smtpd_start() {
 	local prev
@@ -53,7 +56,9 @@ smtpd_start() {
 	if [ -z "${_SMTPD_TRAPPED-}" ]; then
 		prev=$(eval "_smtpd_trap_cmd $(trap -p EXIT)")
 		# shellcheck disable=SC2064 # prev is expanded now, on purpose
-		trap "smtpd_stop; ${prev:-:}" EXIT
+		# errexit off first: a failing status given back must not end
+		# the trap before the test's own trap has stopped its daemon.
+		trap "_smtpd_rc=\$?; set +e; smtpd_stop; _smtpd_status \"\$_smtpd_rc\"; ${prev:-:}" EXIT
 		_SMTPD_TRAPPED=1
 	fi
 

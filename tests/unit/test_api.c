@@ -882,9 +882,13 @@ api_talks_confirm__requested_talk__becomes_confirmed(void **state)
 	assert_int_equal(send_full(f, "POST", PATH("/api/talks/%lld/confirm",
 	    (long long)talk), NULL, "Bearer " TOKEN, NULL, NULL, 0), 200);
 	assert_string_equal(jstr(f->json, "status"), "confirmed");
+	/* Who set it, as the event page shows it. */
+	assert_string_equal(jstr(f->json, "status_by"), "api");
 	assert_int_equal(get(f, PATH("/api/events/%lld", (long long)id)), 200);
 	assert_string_equal(jstr(json_array_get(json_object_get(f->json,
 	    "talks"), 0), "status"), "confirmed");
+	assert_string_equal(jstr(json_array_get(json_object_get(f->json,
+	    "talks"), 0), "status_by"), "api");
 	assert_int_equal(send_json(f, "POST", PATH("/api/talks/%lld/decline",
 	    (long long)talk), "{}"), 200);
 	assert_string_equal(jstr(f->json, "status"), "declined");

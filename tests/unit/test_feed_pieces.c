@@ -712,6 +712,40 @@ export_dir__a_write_that_changes_no_feed__rewrites_no_file(void **state)
 	}
 }
 
+/*
+ * podiumd and a CLI command (person forget with --config) write the same
+ * export_dir at once; neither may trip over the other's temporary file.
+ * A directory where the old fixed temporary name was stands for a writer
+ * whose file is still in flight.
+ */
+static void
+export_dir__another_writers_temporary_file__does_not_disturb_this_one(
+    void **state)
+{
+	struct fx *f = *state;
+	struct pd_feeds_opts o = { "Test", "PT1H", 3600, NULL, NULL };
+	struct pd_feeds *fc = NULL;
+	struct stat sb;
+	char dir[64], *busy, *all, cmd[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/podium-export-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_true(asprintf(&busy, "%s/all.ics.tmp", dir) > 0);
+	assert_true(asprintf(&all, "%s/all.ics", dir) > 0);
+	assert_int_equal(mkdir(busy, 0755), 0);
+	o.export_dir = dir;
+	assert_int_equal(pd_feeds_new(f->st, &f->lock, &o, &fc), PD_OK);
+	assert_int_equal(pd_feeds_refresh(fc, NOW, NULL), PD_OK);
+	assert_int_equal(stat(all, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode) && sb.st_size > 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	pd_feeds_free(fc);
+	free(busy);
+	free(all);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -724,6 +758,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    export_dir__a_write_that_changes_no_feed__rewrites_no_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    export_dir__another_writers_temporary_file__does_not_disturb_this_one,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before,

@@ -1165,6 +1165,114 @@ outbox__take_fail_retry__follows_the_states(void **state)
 	pd_outbox_msg_clear(&got);
 }
 
+/* A talk of event_id by speaker with status; returns its uid (caller's). */
+static char *
+add_talk(struct pd_store *st, int64_t event_id, int64_t speaker,
+    enum pd_talk_status status)
+{
+	struct pd_talk t = { 0 };
+	char *uid;
+
+	t.title = xdup("Vortrag");
+	t.speaker.id = speaker;
+	t.status = status;
+	assert_int_equal(pd_store_talk_add(st, event_id, &t), PD_OK);
+	uid = xdup(t.uid);
+	pd_talk_clear(&t);
+	return uid;
+}
+
+static void
+outbox_key(struct pd_store *st, const char *prefix, const char *uid,
+    const char *suffix, int64_t created)
+{
+	struct pd_outbox_msg m;
+	char key[200];
+
+	memset(&m, 0, sizeof(m));
+	snprintf(key, sizeof(key), "%s%s%s", prefix, uid, suffix);
+	m.key = key;
+	m.kind = "nudge";
+	m.mail_from = "smartcity@example.org";
+	m.rcpt = "x@example.org";
+	m.subject = "S";
+	m.message = "Subject: S\r\n\r\nx\r\n";
+	m.len = strlen(m.message);
+	m.next_attempt = created;
+	/* The store stamps a new row with its clock. */
+	pd_store_set_now(st, created);
+	assert_int_equal(pd_store_outbox_add(st, &m, 1, NULL), PD_OK);
+	pd_store_set_now(st, NOW);
+}
+
+static void
+talks_open__coming_requested_talks__with_their_asks_and_nudges(void **state)
+{
+	struct fx *f = *state;
+	struct pd_open_talks o;
+	struct pd_event *list = NULL;
+	int64_t past, later, sooner, gone, sp;
+	size_t n = 0;
+	char *u[6];
+	int i;
+
+	sp = add_person(f->st, "Prof. Teich", "teich@example.org", NULL);
+	past = add_event(f->st, "past", "2021-01-11 09:00", "2021-01-11 12:00");
+	later = add_event(f->st, "later", "2021-03-11 09:00",
+	    "2021-03-11 12:00");
+	sooner = add_event(f->st, "sooner", "2021-02-11 09:00",
+	    "2021-02-11 12:00");
+	gone = add_event(f->st, "gone", "2021-02-12 09:00", "2021-02-12 12:00");
+	u[0] = add_talk(f->st, past, sp, PD_TALK_REQUESTED);
+	u[1] = add_talk(f->st, later, sp, PD_TALK_REQUESTED);
+	u[2] = add_talk(f->st, sooner, sp, PD_TALK_CONFIRMED);
+	u[3] = add_talk(f->st, sooner, sp, PD_TALK_REQUESTED);
+	u[4] = add_talk(f->st, gone, sp, PD_TALK_REQUESTED);
+	u[5] = add_talk(f->st, sooner, sp, PD_TALK_REQUESTED);
+	assert_int_equal(pd_store_event_cancel(f->st, gone), PD_OK);
+	outbox_key(f->st, "speaker-request/", u[3], "", NOW - 500);
+	outbox_key(f->st, "nudge/", u[3], "/1", NOW - 400);
+	outbox_key(f->st, "nudge/", u[3], "/2", NOW - 300);
+	outbox_key(f->st, "nudge/", u[3], "/manual-1", NOW - 200);
+	/* Not its nudges: the intermediary's, and a longer uid's. */
+	outbox_key(f->st, "nudge-via/", u[3], "", NOW - 100);
+	outbox_key(f->st, "nudge/", u[3], "x/1", NOW - 100);
+
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(pd_store_talks_open(f->st, NOW, &o), PD_OK);
+	/* Over, confirmed and cancelled are not open; by event start. */
+	assert_int_equal(o.ntalks, 3);
+	assert_int_equal(o.nevents, 2);
+	assert_string_equal(o.talks[0].talk.uid, u[3]);
+	assert_string_equal(o.talks[1].talk.uid, u[5]);
+	assert_string_equal(o.talks[2].talk.uid, u[1]);
+	assert_int_equal(o.talks[0].event, sooner);
+	assert_int_equal(o.events[o.talks[0].ev].id, sooner);
+	assert_int_equal(o.events[o.talks[2].ev].id, later);
+	assert_string_equal(o.talks[0].talk.speaker.name, "Prof. Teich");
+	assert_int_equal(o.talks[0].asked, NOW - 500);
+	assert_int_equal(o.talks[0].nudges, 3);
+	assert_int_equal(o.talks[1].asked, 0);
+	assert_int_equal(o.talks[1].nudges, 0);
+	pd_open_talks_clear(&o);
+	/* After the sooner event, only the later one is left. */
+	assert_int_equal(pd_store_talks_open(f->st, NOW + 30 * 86400, &o),
+	    PD_OK);
+	assert_int_equal(o.ntalks, 1);
+	assert_string_equal(o.talks[0].talk.uid, u[1]);
+	pd_open_talks_clear(&o);
+
+	/* The dashboard's first events: in order, no more than asked for. */
+	assert_int_equal(pd_store_event_list_first(f->st, NOW, INT64_MAX, 2,
+	    &list, &n), PD_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, sooner);
+	assert_int_equal(list[1].id, gone);
+	pd_event_list_free(list, n);
+	for (i = 0; i < 6; i++)
+		free(u[i]);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1203,6 +1311,7 @@ main(void)
 		T(calendar__person_filter__selects_attending_or_speaking),
 		T(feed_token_set__again__revokes_the_old_hash),
 		T(outbox__take_fail_retry__follows_the_states),
+		T(talks_open__coming_requested_talks__with_their_asks_and_nudges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
