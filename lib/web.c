@@ -38,8 +38,10 @@
 /* Failed logins: this many per account, or per address, ... */
 #define THROTTLE_ACCOUNT 5
 #define THROTTLE_ADDR 20
-/* ... within this many seconds lock further tries until it has passed. */
-#define THROTTLE_WINDOW 900
+/* ... within PD_THROTTLE_WINDOW seconds lock further tries until it has passed. */
+/* The window as text, for Retry-After. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 /* A session's last use is written at most this often. */
 #define TOUCH_EVERY 60
 /* How long a setup link printed at start stays good. */
@@ -646,7 +648,7 @@ throttled(struct pd_web *w, const char *key, int64_t limit)
 
 	if (pd_store_throttle_get(w->app->st, key, &failures, &last) != PD_OK)
 		return 1;
-	if (w->now - last >= THROTTLE_WINDOW) {
+	if (w->now - last >= PD_THROTTLE_WINDOW) {
 		if (failures > 0)
 			pd_store_throttle_clear(w->app->st, key);
 		return 0;
@@ -685,7 +687,8 @@ post_login(struct pd_web *w)
 	pd_store_set_now(w->app->st, w->now);
 	if (throttled(w, kacct.data, THROTTLE_ACCOUNT) ||
 	    throttled(w, kaddr.data, THROTTLE_ADDR)) {
-		pd_http_resp_header(w->resp, "Retry-After", "900");
+		pd_http_resp_header(w->resp, "Retry-After",
+		    STR(PD_THROTTLE_WINDOW));
 		pd_web_refuse(w, "login", pd_web_text(w, "login_throttled"));
 		json_object_del(w->form, "password");
 		rc = pd_web_render(w, 429, "login", NULL);

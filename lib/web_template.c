@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "web_template.h"
 
 #define MAX_DEPTH 24
@@ -29,26 +30,7 @@ struct ctx {
 int
 pd_wt_escape(struct pd_buf *out, const char *s)
 {
-	const char *run = s;
-
-	if (s == NULL)
-		return out->err;
-	for (; *s != '\0'; s++) {
-		const char *ent;
-
-		switch (*s) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		case '"': ent = "&quot;"; break;
-		case '\'': ent = "&#39;"; break;
-		default: continue;
-		}
-		pd_buf_add(out, run, (size_t)(s - run));
-		pd_buf_adds(out, ent);
-		run = s + 1;
-	}
-	return pd_buf_add(out, run, (size_t)(s - run));
+	return pd_html_escape(out, s);
 }
 
 static int
