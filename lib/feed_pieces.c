@@ -44,6 +44,7 @@
 #include <zlib.h>
 
 #include "podium/buf.h"
+#include "podium/feed.h"
 #include "podium/ical.h"
 #include "podium/model.h"
 #include "podium/store.h"
@@ -53,17 +54,22 @@
 /* Events loaded and rendered at a time (a first render loads them all). */
 #define LOAD_BATCH 512
 
+/*
+ * 100,000 of these are the daemon's bookkeeping at scale: the text lives
+ * in the same allocation, and the people only in a variant whose head
+ * has the directory (the full export's; public heads name no one).
+ */
 struct piece {
 	int64_t id;
 	int64_t mark;
 	uint64_t seen;		/* pc->gen of the last "all" that had it */
-	char *body;
-	size_t len;
-	unsigned char digest[16];
-	const char *zone;	/* pd_ical_event_zone(), interned; or NULL */
-	int64_t *people;	/* ids of the people it names */
-	size_t npeople;
 	struct piece *next;	/* in its bucket */
+	const char *zone;	/* pd_ical_event_zone(), interned; or NULL */
+	int64_t *people;	/* ids of the people it names, or NULL */
+	uint32_t npeople;
+	unsigned char digest[16];
+	size_t len;
+	char body[];		/* len bytes and a NUL */
 };
 
 /* A run of pieces, compressed (see the top of the file). */
@@ -89,6 +95,7 @@ struct pd_pieces {
 	uint64_t last_all;	/* tick of the last "all" */
 	char **zones;		/* the TZIDs pieces need, one copy each */
 	size_t nzones;
+	struct pd_buf scratch;	/* one event's rendering */
 };
 
 static size_t
@@ -104,7 +111,6 @@ piece_free(struct piece *p)
 {
 	if (p == NULL)
 		return;
-	free(p->body);
 	free(p->people);
 	free(p);
 }
@@ -171,6 +177,7 @@ pd_pieces_free(struct pd_pieces *pc)
 	free(pc->zones);
 	free(pc->buckets);
 	free(pc->blocks);
+	pd_buf_free(&pc->scratch);
 	free(pc);
 }
 
@@ -330,21 +337,24 @@ add_id(int64_t **v, size_t *n, int64_t id)
 static int
 people_of(const struct pd_event *ev, struct piece *p)
 {
-	size_t i;
-	int rc;
+	int64_t *v = NULL, *exact;
+	size_t i, n = 0;
+	int rc = add_id(&v, &n, ev->organizer.id);
 
-	if ((rc = add_id(&p->people, &p->npeople, ev->organizer.id)) != PD_OK)
-		return rc;
-	for (i = 0; i < ev->ntalks; i++)
-		if ((rc = add_id(&p->people, &p->npeople,
-		    ev->talks[i].speaker.id)) != PD_OK ||
-		    (rc = add_id(&p->people, &p->npeople,
-		    ev->talks[i].via.id)) != PD_OK)
-			return rc;
-	for (i = 0; i < ev->nattendances; i++)
-		if ((rc = add_id(&p->people, &p->npeople,
-		    ev->attendances[i].person.id)) != PD_OK)
-			return rc;
+	for (i = 0; i < ev->ntalks && rc == PD_OK; i++)
+		if ((rc = add_id(&v, &n, ev->talks[i].speaker.id)) == PD_OK)
+			rc = add_id(&v, &n, ev->talks[i].via.id);
+	for (i = 0; i < ev->nattendances && rc == PD_OK; i++)
+		rc = add_id(&v, &n, ev->attendances[i].person.id);
+	if (rc != PD_OK || n > UINT32_MAX) {
+		free(v);
+		return PD_ENOMEM;
+	}
+	/* Kept for long: without the room to grow. */
+	if (n > 0 && (exact = realloc(v, n * sizeof(*exact))) != NULL)
+		v = exact;
+	p->people = v;
+	p->npeople = (uint32_t)n;
 	return PD_OK;
 }
 
@@ -374,45 +384,38 @@ static int
 make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
     struct piece **out, struct pd_error *err)
 {
-	struct pd_buf b = PD_BUF_INIT;
-	struct piece *p;
+	struct pd_buf *b = &pc->scratch;
+	struct piece *p = NULL;
 	const char *zone;
 	int rc;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	pd_buf_reset(b);
+	if ((rc = pd_ical_render_event(ev, &pc->opts, b, err)) != PD_OK) {
+		pd_buf_free(b);	/* its error is sticky */
+		return rc;
+	}
+	/* Kept for long, so without the buffer's room to grow. */
+	if ((p = malloc(sizeof(*p) + b->len + 1)) == NULL)
 		return PD_ENOMEM;
+	memset(p, 0, sizeof(*p));
 	p->id = ev->id;
 	p->mark = mark;
-	if ((rc = pd_ical_render_event(ev, &pc->opts, &b, err)) != PD_OK)
-		goto out;
-	p->len = b.len;
-	digest16(b.data, b.len, p->digest);
-	/* Kept for long, so without the buffer's room to grow. */
-	if ((p->body = malloc(b.len + 1)) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	memcpy(p->body, b.data, b.len + 1);
+	p->len = b->len;
+	memcpy(p->body, b->data, b->len + 1);
+	digest16(p->body, p->len, p->digest);
 	if ((zone = pd_ical_event_zone(ev)) != NULL &&
 	    (p->zone = intern_zone(pc, zone)) == NULL) {
 		rc = PD_ENOMEM;
 		goto out;
 	}
-	if ((rc = people_of(ev, p)) != PD_OK)
+	/* Only a head with the directory needs them (the full export). */
+	if (pd_ical_has_directory(&pc->opts) &&
+	    (rc = people_of(ev, p)) != PD_OK)
 		goto out;
-	/* Kept for long: without the room to grow. */
-	if (p->npeople > 0) {
-		int64_t *exact = realloc(p->people,
-		    p->npeople * sizeof(*exact));
-
-		if (exact != NULL)
-			p->people = exact;
-	}
 	*out = p;
 	p = NULL;
 out:
 	piece_free(p);
-	pd_buf_free(&b);
 	return rc;
 }
 
@@ -517,49 +520,95 @@ out:
 }
 
 /*
- * The people the feed's pieces name, loaded once each.  Ids are small
- * integers, so a bitmap finds the distinct ones in one pass (a sort of
- * a million ids was a fifth of an "all" after a change).
+ * A set of person ids.  Ids are small integers, so a bitmap finds the
+ * distinct ones in one pass (a sort of a million ids was a fifth of an
+ * "all" after a change).
  */
+struct idset {
+	unsigned char *bits;
+	size_t nbytes;
+	size_t n;		/* distinct ids in it */
+};
+
+static int
+idset_add(struct idset *s, int64_t id)
+{
+	size_t need;
+
+	if (id <= 0)
+		return PD_OK;
+	if ((uint64_t)id / 8 >= s->nbytes) {
+		unsigned char *nb;
+
+		need = (size_t)id / 8 + 1;
+		need = need < 2 * s->nbytes ? 2 * s->nbytes : need;
+		if ((nb = realloc(s->bits, need)) == NULL)
+			return PD_ENOMEM;
+		memset(nb + s->nbytes, 0, need - s->nbytes);
+		s->bits = nb;
+		s->nbytes = need;
+	}
+	if ((s->bits[id / 8] & (1u << (id % 8))) == 0) {
+		s->bits[id / 8] |= (unsigned char)(1u << (id % 8));
+		s->n++;
+	}
+	return PD_OK;
+}
+
+/* The people ev names, as emit_people() would collect them. */
+static int
+idset_add_event(struct idset *s, const struct pd_event *ev)
+{
+	size_t i;
+	int rc = idset_add(s, ev->organizer.id);
+
+	for (i = 0; i < ev->ntalks && rc == PD_OK; i++)
+		if ((rc = idset_add(s, ev->talks[i].speaker.id)) == PD_OK)
+			rc = idset_add(s, ev->talks[i].via.id);
+	for (i = 0; i < ev->nattendances && rc == PD_OK; i++)
+		rc = idset_add(s, ev->attendances[i].person.id);
+	return rc;
+}
+
+/* Loads the people of s, once each. */
+static int
+idset_load(struct pd_store *st, const struct idset *s,
+    struct pd_person **out, size_t *nout, struct pd_error *err)
+{
+	int64_t *ids;
+	size_t i, j;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (s->n == 0)
+		return PD_OK;
+	if ((ids = malloc(s->n * sizeof(*ids))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0, j = 0; i < s->nbytes * 8 && j < s->n; i++)
+		if ((s->bits[i / 8] & (1u << (i % 8))) != 0)
+			ids[j++] = (int64_t)i;
+	if ((rc = pd_store_people_by_id(st, ids, j, out, nout)) != PD_OK)
+		rc = store_err(st, rc, err);
+	free(ids);
+	return rc;
+}
+
+/* The people the feed's pieces name, loaded once each. */
 static int
 feed_people(struct pd_store *st, struct piece **ps, size_t n,
     struct pd_person **out, size_t *nout, struct pd_error *err)
 {
-	unsigned char *seen = NULL;
-	int64_t *ids = NULL, max = 0;
-	size_t u = 0, i, j;
+	struct idset set = { NULL, 0, 0 };
+	size_t i, j;
 	int rc = PD_OK;
 
-	*out = NULL;
-	*nout = 0;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < ps[i]->npeople; j++)
-			if (ps[i]->people[j] > max)
-				max = ps[i]->people[j];
-	if (max == 0)
-		return PD_OK;
-	if ((seen = calloc((size_t)max / 8 + 1, 1)) == NULL)
-		return PD_ENOMEM;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < ps[i]->npeople; j++) {
-			int64_t id = ps[i]->people[j];
-
-			if (id <= 0 || (seen[id / 8] & (1u << (id % 8))) != 0)
-				continue;
-			seen[id / 8] |= (unsigned char)(1u << (id % 8));
-			u++;
-		}
-	if ((ids = malloc(u * sizeof(*ids))) == NULL) {
-		free(seen);
-		return PD_ENOMEM;
-	}
-	for (i = 0, j = 0; (int64_t)i <= max; i++)
-		if ((seen[i / 8] & (1u << (i % 8))) != 0)
-			ids[j++] = (int64_t)i;
-	if ((rc = pd_store_people_by_id(st, ids, u, out, nout)) != PD_OK)
-		rc = store_err(st, rc, err);
-	free(ids);
-	free(seen);
+	for (i = 0; i < n && rc == PD_OK; i++)
+		for (j = 0; j < ps[i]->npeople && rc == PD_OK; j++)
+			rc = idset_add(&set, ps[i]->people[j]);
+	if (rc == PD_OK)
+		rc = idset_load(st, &set, out, nout, err);
+	free(set.bits);
 	return rc;
 }
 
@@ -899,5 +948,89 @@ out:
 	pd_buf_free(&head);
 	pd_buf_free(&zhead);
 	pd_buf_free(&ztail);
+	return rc;
+}
+
+/*
+ * The organizers' export (feed.h): events are loaded and rendered a batch
+ * at a time, so that the whole calendar never exists as structs; only
+ * the text is held, because the head names the people and zones of every
+ * event and comes first.
+ */
+int
+pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
+    const struct pd_feed_row *rows, size_t n,
+    const struct pd_render_opts *opts, int fd, struct pd_error *err)
+{
+	static const char tail[] = PD_ICAL_TAIL;
+	struct pd_buf body = PD_BUF_INIT, head = PD_BUF_INIT;
+	struct idset set = { NULL, 0, 0 };
+	struct pd_person *people = NULL;
+	struct pd_event *evs = NULL;
+	int64_t ids[LOAD_BATCH];
+	char **zones = NULL, **nzs;
+	const char *z;
+	size_t npeople = 0, nev = 0, nz = 0, b, i, k;
+	int rc = PD_OK, dir = pd_ical_has_directory(opts);
+
+	for (b = 0; b < n && rc == PD_OK; b += LOAD_BATCH) {
+		size_t nb = n - b < LOAD_BATCH ? n - b : LOAD_BATCH;
+
+		for (i = 0; i < nb; i++)
+			ids[i] = rows[b + i].id;
+		/* In the index's order: both sort by start and UID. */
+		if ((rc = pd_store_events_by_id(st, ids, nb, &evs, &nev)) !=
+		    PD_OK) {
+			rc = store_err(st, rc, err);
+			break;
+		}
+		for (i = 0; i < nev && rc == PD_OK; i++) {
+			if ((rc = pd_ical_render_event(&evs[i], opts, &body,
+			    err)) != PD_OK ||
+			    (dir && (rc = idset_add_event(&set, &evs[i])) !=
+			    PD_OK))
+				break;
+			/* A programme has a handful of zones. */
+			if ((z = pd_ical_event_zone(&evs[i])) == NULL)
+				continue;
+			for (k = 0; k < nz && strcmp(zones[k], z) != 0; k++)
+				;
+			if (k < nz)
+				continue;
+			if ((nzs = realloc(zones, (nz + 1) * sizeof(*nzs))) ==
+			    NULL || ((zones = nzs), (zones[nz] = strdup(z)) ==
+			    NULL)) {
+				rc = PD_ENOMEM;
+				break;
+			}
+			nz++;
+		}
+		for (i = 0; i < nev; i++)
+			pd_event_clear(&evs[i]);
+		free(evs);
+		evs = NULL;
+		nev = 0;
+	}
+	if (rc == PD_OK && dir)
+		rc = idset_load(st, &set, &people, &npeople, err);
+	if (rc == PD_OK)
+		rc = pd_ical_render_head(cal, people, npeople,
+		    (const char **)zones, nz, opts, &head, err);
+	if (rc == PD_OK && ((rc = put_bytes(fd, head.data, head.len)) !=
+	    PD_OK || (rc = put_bytes(fd, body.data, body.len)) != PD_OK ||
+	    (rc = put_bytes(fd, tail, sizeof(tail) - 1)) != PD_OK))
+		pd_error_set(err, rc, NULL, "writing the calendar: %s",
+		    strerror(errno));
+	if (rc == PD_ENOMEM)
+		pd_error_set(err, rc, NULL, "out of memory rendering calendar");
+	for (i = 0; i < npeople; i++)
+		pd_person_clear(&people[i]);
+	free(people);
+	for (i = 0; i < nz; i++)
+		free(zones[i]);
+	free(zones);
+	free(set.bits);
+	pd_buf_free(&body);
+	pd_buf_free(&head);
 	return rc;
 }

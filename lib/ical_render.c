@@ -150,7 +150,13 @@ cal_address(struct rctx *c, const struct pd_person *p)
 static int
 directory(const struct rctx *c)
 {
-	return c->opts->privacy == PD_PRIVACY_FULL && !c->opts->imip;
+	return pd_ical_has_directory(c->opts);
+}
+
+int
+pd_ical_has_directory(const struct pd_render_opts *opts)
+{
+	return opts->privacy == PD_PRIVACY_FULL && !opts->imip;
 }
 
 /* The iMIP addressee: the one ATTENDEE with RSVP=TRUE. */
@@ -1770,6 +1776,8 @@ emit_zone_ids(struct rctx *c, const char **ids, size_t n)
 	size_t i;
 	int rc = PD_OK;
 
+	if (n == 0)	/* ids may be NULL then, which qsort must not see */
+		return PD_OK;
 	qsort(ids, n, sizeof(*ids), cmp_str);
 	for (i = 0; i < n && rc == PD_OK; i++) {
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)

@@ -2247,7 +2247,8 @@ calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
 	 * One read transaction, so that events and parts come from the
 	 * same snapshot even while another process writes.
 	 */
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		rc = pd_st_dberr(st, "database");
 		goto out;
 	}
@@ -2259,7 +2260,7 @@ calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
 	if (rc == PD_OK)
 		rc = load_groups(st, group_where[sc], arg, &cal->groups,
 		    &cal->ngroups);
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
 	if (rc != PD_OK) {
 		if (rows != NULL) {
 			free(*rows);
@@ -2294,6 +2295,26 @@ pd_store_calendar_since(struct pd_store *st, const struct pd_filter *f,
 	return calendar_of(st, f, since, out, NULL, NULL);
 }
 
+/*
+ * The reads are savepoints, so that they nest in one of these: an
+ * export loaded a batch at a time still reads one snapshot.
+ */
+int
+pd_store_snapshot_begin(struct pd_store *st)
+{
+	pd_error_clear(&st->err);
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_snapshot", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return pd_st_dberr(st, "database");
+	return PD_OK;
+}
+
+void
+pd_store_snapshot_end(struct pd_store *st)
+{
+	sqlite3_exec(st->db, "RELEASE pd_snapshot", NULL, NULL, NULL);
+}
+
 int
 pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
     int64_t since, struct pd_calendar **cal, struct pd_feed_row **rows,
@@ -2318,13 +2339,14 @@ pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
 	pd_buf_adds(&js, "]");
 	if (pd_buf_failed(&js))
 		return oom(st);
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		pd_buf_free(&js);
 		return pd_st_dberr(st, "database");
 	}
 	if ((rc = load_events(st, SC_IDS, 0, js.data, &set)) == PD_OK)
 		rc = load_parts(st, SC_IDS, 0, js.data, &set);
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
 	if (rc == PD_OK) {
 		*out = set.ev;
 		*nout = set.n;

@@ -216,6 +216,12 @@ int pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout);
 int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_person **out, size_t *nout);
+/*
+ * One read snapshot around several of the loads above (they nest in it),
+ * e.g. an index and the batches of events it names.  Not inside a write.
+ */
+int pd_store_snapshot_begin(struct pd_store *st);
+void pd_store_snapshot_end(struct pd_store *st);
 
 struct pd_import_stats {
 	size_t created;
