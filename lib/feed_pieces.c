@@ -810,40 +810,51 @@ put_blocks(struct pd_pieces *pc, int fd, struct piece **ps, size_t np,
 	return PD_OK;
 }
 
+/* Writes all of the k buffers of iov to fd (k <= IOV_MAX). */
+static int
+put_iov(int fd, const struct iovec *iov, size_t k)
+{
+	size_t left = 0, done, j;
+	ssize_t w;
+
+	for (j = 0; j < k; j++)
+		left += iov[j].iov_len;
+	while ((w = writev(fd, iov, (int)k)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		return PD_EIO;
+	/* A short write leaves the rest to put_bytes. */
+	for (j = 0, done = (size_t)w; done < left && j < k; j++) {
+		if (done >= iov[j].iov_len) {
+			done -= iov[j].iov_len;
+			left -= iov[j].iov_len;
+			continue;
+		}
+		if (put_bytes(fd, (const char *)iov[j].iov_base + done,
+		    iov[j].iov_len - done) != PD_OK)
+			return PD_EIO;
+		left -= iov[j].iov_len;
+		done = 0;
+	}
+	return PD_OK;
+}
+
 /* Writes the text of each piece to fd, IOV_MAX at a time. */
 static int
 put_pieces(int fd, struct piece **ps, size_t np)
 {
 	struct iovec iov[IOV_MAX];
-	size_t i = 0, k, left;
-	ssize_t w;
+	size_t i = 0, k;
+	int rc;
 
 	while (i < np) {
-		for (k = 0, left = 0; k < IOV_MAX && i + k < np; k++) {
+		for (k = 0; k < IOV_MAX && i + k < np; k++) {
 			iov[k].iov_base = ps[i + k]->body;
 			iov[k].iov_len = ps[i + k]->len;
-			left += iov[k].iov_len;
 		}
+		if ((rc = put_iov(fd, iov, k)) != PD_OK)
+			return rc;
 		i += k;
-		/* A short write leaves the rest to put_bytes. */
-		while ((w = writev(fd, iov, (int)k)) < 0 && errno == EINTR)
-			;
-		if (w < 0)
-			return PD_EIO;
-		if ((size_t)w < left) {
-			size_t done = (size_t)w, j;
-
-			for (j = 0; j < k; j++) {
-				if (done >= iov[j].iov_len) {
-					done -= iov[j].iov_len;
-					continue;
-				}
-				if (put_bytes(fd, (char *)iov[j].iov_base +
-				    done, iov[j].iov_len - done) != PD_OK)
-					return PD_EIO;
-				done = 0;
-			}
-		}
 	}
 	return PD_OK;
 }
@@ -951,11 +962,52 @@ out:
 	return rc;
 }
 
+/* Where an event's text is in the export's buffer; id for the lookup. */
+struct span {
+	int64_t id;
+	size_t pos;		/* in the calendar's order */
+};
+
+static int
+cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Writes the n texts at off/len of body to fd in order, IOV_MAX at a time. */
+static int
+put_spans(int fd, const char *body, const size_t *off, const size_t *len,
+    size_t n)
+{
+	struct iovec iov[IOV_MAX];
+	size_t i = 0, k, m;
+	int rc;
+
+	while (i < n) {
+		for (k = 0, m = 0; m < IOV_MAX && i + k < n; k++) {
+			if (len[i + k] == 0)
+				continue;	/* gone between index and load */
+			iov[m].iov_base = (char *)body + off[i + k];
+			iov[m].iov_len = len[i + k];
+			m++;
+		}
+		if ((rc = put_iov(fd, iov, m)) != PD_OK)
+			return rc;
+		i += k;
+	}
+	return PD_OK;
+}
+
 /*
  * The organizers' export (feed.h): events are loaded and rendered a batch
  * at a time, so that the whole calendar never exists as structs; only
  * the text is held, because the head names the people and zones of every
- * event and comes first.
+ * event and comes first.  Batches go by event id, not by the calendar's
+ * order: the rows of an event's parts were written together, so a run of
+ * ids is a run of pages (twice as fast to load as ids in start order),
+ * and the texts are put in order when they are written.
  */
 int
 pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
@@ -967,29 +1019,47 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 	struct idset set = { NULL, 0, 0 };
 	struct pd_person *people = NULL;
 	struct pd_event *evs = NULL;
+	struct span *sp = NULL, key, *hit;
 	int64_t ids[LOAD_BATCH];
+	size_t *off = NULL, *len = NULL;
 	char **zones = NULL, **nzs;
 	const char *z;
 	size_t npeople = 0, nev = 0, nz = 0, b, i, k;
 	int rc = PD_OK, dir = pd_ical_has_directory(opts);
 
+	if ((sp = malloc((n + 1) * sizeof(*sp))) == NULL ||
+	    (off = calloc(n + 1, sizeof(*off))) == NULL ||
+	    (len = calloc(n + 1, sizeof(*len))) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sp[i].id = rows[i].id;
+		sp[i].pos = i;
+	}
+	qsort(sp, n, sizeof(*sp), cmp_span);
 	for (b = 0; b < n && rc == PD_OK; b += LOAD_BATCH) {
 		size_t nb = n - b < LOAD_BATCH ? n - b : LOAD_BATCH;
 
 		for (i = 0; i < nb; i++)
-			ids[i] = rows[b + i].id;
-		/* In the index's order: both sort by start and UID. */
+			ids[i] = sp[b + i].id;
 		if ((rc = pd_store_events_by_id(st, ids, nb, &evs, &nev)) !=
 		    PD_OK) {
 			rc = store_err(st, rc, err);
 			break;
 		}
 		for (i = 0; i < nev && rc == PD_OK; i++) {
+			key.id = evs[i].id;
+			if ((hit = bsearch(&key, sp + b, nb, sizeof(*sp),
+			    cmp_span)) == NULL)
+				continue;
+			off[hit->pos] = body.len;
 			if ((rc = pd_ical_render_event(&evs[i], opts, &body,
 			    err)) != PD_OK ||
 			    (dir && (rc = idset_add_event(&set, &evs[i])) !=
 			    PD_OK))
 				break;
+			len[hit->pos] = body.len - off[hit->pos];
 			/* A programme has a handful of zones. */
 			if ((z = pd_ical_event_zone(&evs[i])) == NULL)
 				continue;
@@ -1017,10 +1087,11 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 		rc = pd_ical_render_head(cal, people, npeople,
 		    (const char **)zones, nz, opts, &head, err);
 	if (rc == PD_OK && ((rc = put_bytes(fd, head.data, head.len)) !=
-	    PD_OK || (rc = put_bytes(fd, body.data, body.len)) != PD_OK ||
+	    PD_OK || (rc = put_spans(fd, body.data, off, len, n)) != PD_OK ||
 	    (rc = put_bytes(fd, tail, sizeof(tail) - 1)) != PD_OK))
 		pd_error_set(err, rc, NULL, "writing the calendar: %s",
 		    strerror(errno));
+out:
 	if (rc == PD_ENOMEM)
 		pd_error_set(err, rc, NULL, "out of memory rendering calendar");
 	for (i = 0; i < npeople; i++)
@@ -1030,6 +1101,9 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 		free(zones[i]);
 	free(zones);
 	free(set.bits);
+	free(sp);
+	free(off);
+	free(len);
 	pd_buf_free(&body);
 	pd_buf_free(&head);
 	return rc;
