@@ -335,7 +335,7 @@ add_id(int64_t **v, size_t *n, int64_t id)
 
 /* The people ev names, as emit_people() would collect them. */
 static int
-people_of(const struct pd_event *ev, struct piece *p)
+people_of(const struct pd_event *ev, int64_t **out, uint32_t *nout)
 {
 	int64_t *v = NULL, *exact;
 	size_t i, n = 0;
@@ -353,8 +353,8 @@ people_of(const struct pd_event *ev, struct piece *p)
 	/* Kept for long: without the room to grow. */
 	if (n > 0 && (exact = realloc(v, n * sizeof(*exact))) != NULL)
 		v = exact;
-	p->people = v;
-	p->npeople = (uint32_t)n;
+	*out = v;
+	*nout = (uint32_t)n;
 	return PD_OK;
 }
 
@@ -379,44 +379,64 @@ intern_zone(struct pd_pieces *pc, const char *zone)
 	return nz[pc->nzones++];
 }
 
-/* Renders ev at mark into a new piece. */
+/* An event of a batch rendered into pc->scratch, its piece not made yet. */
+struct made {
+	int64_t id;
+	int64_t mark;
+	size_t off, len;	/* in pc->scratch */
+	const char *zone;
+	int64_t *people;
+	uint32_t npeople;
+};
+
+/* Renders ev at mark to the end of pc->scratch. */
 static int
-make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
-    struct piece **out, struct pd_error *err)
+render_one(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
+    struct made *m, struct pd_error *err)
 {
-	struct pd_buf *b = &pc->scratch;
-	struct piece *p = NULL;
 	const char *zone;
 	int rc;
 
-	pd_buf_reset(b);
-	if ((rc = pd_ical_render_event(ev, &pc->opts, b, err)) != PD_OK) {
-		pd_buf_free(b);	/* its error is sticky */
+	memset(m, 0, sizeof(*m));
+	m->id = ev->id;
+	m->mark = mark;
+	m->off = pc->scratch.len;
+	if ((rc = pd_ical_render_event(ev, &pc->opts, &pc->scratch, err)) !=
+	    PD_OK) {
+		pd_buf_free(&pc->scratch);	/* its error is sticky */
 		return rc;
 	}
+	m->len = pc->scratch.len - m->off;
+	if ((zone = pd_ical_event_zone(ev)) != NULL &&
+	    (m->zone = intern_zone(pc, zone)) == NULL)
+		return PD_ENOMEM;
+	/* Only a head with the directory needs them (the full export). */
+	if (pd_ical_has_directory(&pc->opts))
+		return people_of(ev, &m->people, &m->npeople);
+	return PD_OK;
+}
+
+/* The piece of m, taking over its people. */
+static int
+make_piece(struct pd_pieces *pc, struct made *m)
+{
+	struct piece *p;
+
 	/* Kept for long, so without the buffer's room to grow. */
-	if ((p = malloc(sizeof(*p) + b->len + 1)) == NULL)
+	if ((p = malloc(sizeof(*p) + m->len + 1)) == NULL)
 		return PD_ENOMEM;
 	memset(p, 0, sizeof(*p));
-	p->id = ev->id;
-	p->mark = mark;
-	p->len = b->len;
-	memcpy(p->body, b->data, b->len + 1);
+	p->id = m->id;
+	p->mark = m->mark;
+	p->len = m->len;
+	memcpy(p->body, pc->scratch.data + m->off, m->len);
+	p->body[m->len] = '\0';
 	digest16(p->body, p->len, p->digest);
-	if ((zone = pd_ical_event_zone(ev)) != NULL &&
-	    (p->zone = intern_zone(pc, zone)) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	/* Only a head with the directory needs them (the full export). */
-	if (pd_ical_has_directory(&pc->opts) &&
-	    (rc = people_of(ev, p)) != PD_OK)
-		goto out;
-	*out = p;
-	p = NULL;
-out:
-	piece_free(p);
-	return rc;
+	p->zone = m->zone;
+	p->people = m->people;
+	p->npeople = m->npeople;
+	m->people = NULL;
+	return put(pc, p);
 }
 
 /* The store's message, for the feed's caller. */
@@ -444,9 +464,10 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 {
 	struct pd_feed_row *need = NULL, key, *hit;
 	struct pd_event *evs = NULL;
-	struct piece *p, *np;
+	struct made made[LOAD_BATCH];
+	struct piece *p;
 	int64_t *ids = NULL;
-	size_t nneed = 0, nev = 0, i, b;
+	size_t nneed = 0, nev = 0, nmade, i, b;
 	int rc = PD_OK;
 
 	for (i = 0; i < n; i++) {
@@ -471,9 +492,10 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 		rc = PD_ENOMEM;
 		goto out;
 	}
+	/* By id: an event's part rows are neighbours (pd_feed_write). */
+	qsort(need, nneed, sizeof(*need), cmp_row);
 	for (i = 0; i < nneed; i++)
 		ids[i] = need[i].id;
-	qsort(need, nneed, sizeof(*need), cmp_row);
 	/*
 	 * A row may be newer than its mark if another process wrote in
 	 * between: the piece then carries the older mark and is made again
@@ -489,20 +511,30 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 			rc = store_err(st, rc, err);
 			break;
 		}
-		for (i = 0; i < nev && rc == PD_OK; i++) {
+		pd_buf_reset(&pc->scratch);
+		for (i = 0, nmade = 0; i < nev && rc == PD_OK; i++) {
 			key.id = evs[i].id;
 			if ((hit = bsearch(&key, need, nneed, sizeof(*need),
 			    cmp_row)) == NULL)
 				continue;
-			if ((rc = make_piece(pc, &evs[i], hit->mark, &np,
-			    err)) == PD_OK)
-				rc = put(pc, np);
+			rc = render_one(pc, &evs[i], hit->mark, &made[nmade++],
+			    err);
 		}
+		/*
+		 * The events are freed before the pieces are made, so that
+		 * the pieces fill the room the events had, and a first render
+		 * does not leave the kept bytes spread among holes.
+		 */
 		for (i = 0; i < nev; i++)
 			pd_event_clear(&evs[i]);
 		free(evs);
 		evs = NULL;
 		nev = 0;
+		for (i = 0; i < nmade; i++) {
+			if (rc == PD_OK)
+				rc = make_piece(pc, &made[i]);
+			free(made[i].people);
+		}
 	}
 	/*
 	 * Many small blocks were freed around the kept pieces; give the
