@@ -4,8 +4,11 @@
  *
  * Components and properties are built with libical and serialized with its
  * *_as_ical_string_r functions, one component at a time, so memory stays
- * proportional to one event and the work to the size of the output.  Two
- * things libical does not do the way podium needs are done here:
+ * proportional to one event and the work to the size of the output.  An
+ * event's properties are nearly all of a calendar, so they are written
+ * straight, with the bytes libical would write (see put_value()); libical
+ * writes a value only it can vouch for.  Two things libical does not do
+ * the way podium needs are done here:
  *
  * - Folding.  libical folds at 75 octets but prefers to break after a
  *   ';', ':' or ' ' and may leave a property name alone on its line.  Its
