@@ -1079,8 +1079,17 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 
 		for (i = 0; i < nb; i++)
 			ids[i] = sp[b + i].id;
-		if ((rc = pd_store_events_by_id(st, ids, nb, &evs, &nev)) !=
-		    PD_OK) {
+		/*
+		 * A dense run of ids (the whole programme, mostly) is loaded
+		 * as a range; the events in it that are not the feed's are
+		 * loaded but left out below.
+		 */
+		if (ids[nb - 1] - ids[0] < 2 * (int64_t)nb)
+			rc = pd_store_events_in_range(st, ids[0], ids[nb - 1],
+			    &evs, &nev);
+		else
+			rc = pd_store_events_by_id(st, ids, nb, &evs, &nev);
+		if (rc != PD_OK) {
 			rc = store_err(st, rc, err);
 			break;
 		}

@@ -1237,15 +1237,22 @@ add_attendance(struct rctx *c, icalcomponent *comp,
  */
 
 /*
- * Nonzero when s is not empty and holds only printable ASCII and
- * well-formed UTF-8 (and no '"' in a parameter value); *special is set
- * when it holds a character that makes libical quote a parameter.
+ * The length of s when it is not empty and holds only printable ASCII and
+ * well-formed UTF-8 (and no '"' in a parameter value), else 0; *special
+ * is set when it holds a character that makes libical quote a parameter.
  */
 #define PLAIN_VALUE	0	/* a value on one line */
 #define PLAIN_PARAM	1	/* a parameter value: no '"' either */
 #define PLAIN_LINES	2	/* a value that may hold newlines */
 
-static int
+/*
+ * Bit c of ascii_plain[c / 64]: printable ASCII that needs no look at all
+ * (not '"', ',', ':', ';'), nearly every byte of a calendar.
+ */
+static const uint64_t ascii_plain[2] = { 0xf3ffeffb00000000ULL,
+    0x7fffffffffffffffULL };
+
+static size_t
 plain(const char *s, int in_param, int *special)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -1256,6 +1263,10 @@ plain(const char *s, int in_param, int *special)
 	if (*p == '\0')
 		return 0;
 	while (*p != '\0') {
+		if (*p < 0x80 && ((ascii_plain[*p >> 6] >> (*p & 63)) & 1)) {
+			p++;
+			continue;
+		}
 		if (*p < 0x80) {
 			if ((*p < 0x20 && !(*p == '\n' &&
 			    in_param == PLAIN_LINES)) || *p == 0x7f ||
@@ -1292,21 +1303,22 @@ plain(const char *s, int in_param, int *special)
 				return 0;
 		p += k + 1;
 	}
-	return 1;
+	return (size_t)(p - (const unsigned char *)s);
 }
 
 /* Appends ";NAME=value" as libical writes it; 0 when value is not plain. */
 static int
 put_param(struct pd_buf *b, const char *name, const char *v)
 {
+	size_t n;
 	int special;
 
-	if (!plain(v, 1, &special))
+	if ((n = plain(v, 1, &special)) == 0)
 		return 0;
 	pd_buf_add(b, ";", 1);
 	pd_buf_adds(b, name);
 	pd_buf_add(b, special ? "=\"" : "=", special ? 2 : 1);
-	pd_buf_adds(b, v);
+	pd_buf_add(b, v, n);
 	if (special)
 		pd_buf_add(b, "\"", 1);
 	return 1;
@@ -1327,12 +1339,13 @@ static int
 put_line(struct rctx *c, const char *addr, int *done)
 {
 	struct pd_buf *b = &c->line;
+	size_t n;
 	int special;
 
-	if (!plain(addr, 0, &special))
+	if ((n = plain(addr, 0, &special)) == 0)
 		return PD_OK;
 	pd_buf_add(b, ":", 1);
-	pd_buf_adds(b, addr);
+	pd_buf_add(b, addr, n);
 	if (pd_buf_failed(b))
 		return b->err;
 	fold_line(&c->out, b->data, b->len);
@@ -1359,12 +1372,12 @@ put_value(struct pd_buf *b, const char *v, int esc)
 	size_t n;
 	int special;
 
-	if (!plain(v, PLAIN_LINES, &special))
+	if ((n = plain(v, PLAIN_LINES, &special)) == 0)
 		return 0;
 	if (esc == ESC_URI) {
 		if (strpbrk(v, "\\\n") != NULL)
 			return 0;
-		pd_buf_adds(b, v);
+		pd_buf_add(b, v, n);
 		return 1;
 	}
 	for (;;) {
@@ -1431,6 +1444,20 @@ put_prop(struct rctx *c, const char *name, const char *v, int esc,
 	return emit_one(c, make != NULL ? make(v) : new_xprop(name, v));
 }
 
+/* Appends sep (or nothing) and v (0 <= v < 10^width) in width digits. */
+static void
+put_digits(struct pd_buf *b, const char *sep, int v, int width)
+{
+	char d[4];
+	int i;
+
+	if (sep != NULL)
+		pd_buf_adds(b, sep);
+	for (i = width - 1; i >= 0; i--, v /= 10)
+		d[i] = (char)('0' + v % 10);
+	pd_buf_add(b, d, (size_t)width);
+}
+
 /* "NAME:YYYYMMDDTHHMMSSZ" of unix time t, as utc_time() gives it. */
 static int
 put_utc(struct rctx *c, const char *name, int64_t t,
@@ -1444,9 +1471,14 @@ put_utc(struct rctx *c, const char *name, int64_t t,
 	    tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
 		return emit_one(c, make(utc_time(t)));
 	pd_buf_reset(&c->line);
-	pd_buf_addf(&c->line, "%s:%04d%02d%02dT%02d%02d%02dZ", name,
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	pd_buf_adds(&c->line, name);
+	put_digits(&c->line, ":", tm.tm_year + 1900, 4);
+	put_digits(&c->line, NULL, tm.tm_mon + 1, 2);
+	put_digits(&c->line, NULL, tm.tm_mday, 2);
+	put_digits(&c->line, "T", tm.tm_hour, 2);
+	put_digits(&c->line, NULL, tm.tm_min, 2);
+	put_digits(&c->line, NULL, tm.tm_sec, 2);
+	pd_buf_add(&c->line, "Z", 1);
 	return put_built(c, &done);
 }
 

@@ -60,7 +60,7 @@
  * found by another query is loaded through the primary key.
  */
 enum scope { SC_ALL, SC_ONE, SC_GROUP, SC_TOPIC, SC_PERSON, SC_UPCOMING,
-	SC_IDS };
+	SC_IDS, SC_RANGE };
 
 static const char *const event_where[] = {
 	"",
@@ -72,6 +72,7 @@ static const char *const event_where[] = {
 	"UNION SELECT event_id FROM talk WHERE speaker_id = ?1) ",
 	"WHERE e.series_end_utc > ?1 ",
 	"WHERE e.id IN (SELECT value FROM json_each(?1)) ",
+	"WHERE e.id BETWEEN ?1 AND ?3 ",
 };
 
 static const char *const part_where[] = {
@@ -86,6 +87,7 @@ static const char *const part_where[] = {
 	"WHERE x.event_id IN (SELECT id FROM event "
 	"WHERE series_end_utc > ?1) ",
 	"WHERE x.event_id IN (SELECT value FROM json_each(?1)) ",
+	"WHERE x.event_id BETWEEN ?1 AND ?3 ",
 };
 
 static int
@@ -868,6 +870,7 @@ struct evset {
 	struct evidx *idx;
 	size_t last;		/* the event the previous part row went to */
 	int64_t since;		/* nonzero: only series ending at or after */
+	int64_t hi;		/* SC_RANGE: the last id (?3) */
 };
 
 static void
@@ -1021,7 +1024,9 @@ load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 	    "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
 	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
 	    (set->since != 0 && (rc = pd_st_bind_int64(st, stmt, 2,
-	    set->since)) != PD_OK))
+	    set->since)) != PD_OK) ||
+	    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
+	    set->hi)) != PD_OK))
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&set->ev, set->n, sizeof(*set->ev)) != PD_OK) {
@@ -1211,7 +1216,9 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if ((rc = prepare3(st, parts[i].head, part_where[sc],
 		    parts[i].order, &stmt)) != PD_OK ||
-		    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK)
+		    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
+		    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
+		    set->hi)) != PD_OK))
 			goto out;
 		set->last = 0;
 		while ((rc = pd_st_step(st, stmt)) == 1) {
@@ -1297,7 +1304,7 @@ static int
 event_load(struct pd_store *st, int64_t id, int with_parts,
     struct pd_event **out)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
 	struct pd_event *ev = NULL;
 	int rc;
 
@@ -2227,7 +2234,7 @@ static int
 calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
     struct pd_calendar **out, struct pd_feed_row **rows, size_t *nrows)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
 	struct pd_calendar *cal = NULL;
 	enum scope sc;
 	int64_t arg;
@@ -2323,11 +2330,35 @@ pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
 	return calendar_of(st, f, since, cal, rows, n);
 }
 
+/* Loads the events of sc (SC_IDS: js; SC_RANGE: lo..hi) with parts. */
+static int
+events_of(struct pd_store *st, enum scope sc, const char *js, int64_t lo,
+    int64_t hi, struct pd_event **out, size_t *nout)
+{
+	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
+	int rc;
+
+	set.hi = hi;
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return pd_st_dberr(st, "database");
+	if ((rc = load_events(st, sc, lo, js, &set)) == PD_OK)
+		rc = load_parts(st, sc, lo, js, &set);
+	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
+	if (rc == PD_OK) {
+		*out = set.ev;
+		*nout = set.n;
+		set.ev = NULL;
+		set.n = 0;
+	}
+	evset_free(&set);
+	return rc;
+}
+
 int
 pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_buf js = PD_BUF_INIT;
 	size_t i;
 	int rc;
@@ -2339,23 +2370,21 @@ pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
 	pd_buf_adds(&js, "]");
 	if (pd_buf_failed(&js))
 		return oom(st);
-	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		pd_buf_free(&js);
-		return pd_st_dberr(st, "database");
-	}
-	if ((rc = load_events(st, SC_IDS, 0, js.data, &set)) == PD_OK)
-		rc = load_parts(st, SC_IDS, 0, js.data, &set);
-	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
-	if (rc == PD_OK) {
-		*out = set.ev;
-		*nout = set.n;
-		set.ev = NULL;
-		set.n = 0;
-	}
-	evset_free(&set);
+	rc = events_of(st, SC_IDS, js.data, 0, 0, out, nout);
 	pd_buf_free(&js);
 	return rc;
+}
+
+/*
+ * Ranges: one index seek per part table, where a list of ids costs one
+ * per id (a third of an export's loading).
+ */
+int
+pd_store_events_in_range(struct pd_store *st, int64_t lo, int64_t hi,
+    struct pd_event **out, size_t *nout)
+{
+	pd_error_clear(&st->err);
+	return events_of(st, SC_RANGE, NULL, lo, hi, out, nout);
 }
 
 int
@@ -2417,7 +2446,7 @@ int
 pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
 	int rc;
 
 	pd_error_clear(&st->err);
@@ -2475,7 +2504,7 @@ int
 pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
     int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct mark *mk = NULL, key, *hit;
 	sqlite3_stmt *stmt = NULL;

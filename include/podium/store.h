@@ -214,6 +214,9 @@ int pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
     size_t *n);
 int pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout);
+/* The same for the events whose ids are lo..hi (some may not exist). */
+int pd_store_events_in_range(struct pd_store *st, int64_t lo, int64_t hi,
+    struct pd_event **out, size_t *nout);
 int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_person **out, size_t *nout);
 /*
