@@ -871,13 +871,20 @@ struct evset {
 	size_t last;		/* the event the previous part row went to */
 	int64_t since;		/* nonzero: only series ending at or after */
 	int64_t hi;		/* SC_RANGE: the last id (?3) */
+	struct pd_person *people;	/* those attendances name, by id */
+	size_t npeople;
 };
 
 static void
 evset_free(struct evset *set)
 {
+	size_t i;
+
 	pd_event_list_free(set->ev, set->n);
 	free(set->idx);
+	for (i = 0; i < set->npeople; i++)
+		pd_person_clear(&set->people[i]);
+	free(set->people);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -1071,23 +1078,37 @@ add_str(char ***v, size_t *n, sqlite3_stmt *stmt, int col)
 }
 
 static int
-topic_row(sqlite3_stmt *stmt, struct pd_event *ev)
+cmp_person(const void *a, const void *b)
 {
+	const struct pd_person *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+topic_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
+{
+	(void)set;
 	return add_str(&ev->topics, &ev->ntopics, stmt, 1);
 }
 
 static int
-link_row(sqlite3_stmt *stmt, struct pd_event *ev)
+link_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
+	(void)set;
 	return add_str(&ev->links, &ev->nlinks, stmt, 1);
 }
 
 static int
-agenda_row(sqlite3_stmt *stmt, struct pd_event *ev)
+agenda_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
 	struct pd_agenda_item *a;
 	int rc;
 
+	(void)set;
 	if ((rc = pd_st_grow(&ev->agenda, ev->nagenda,
 	    sizeof(*ev->agenda))) != PD_OK)
 		return rc;
@@ -1137,10 +1158,12 @@ out:
 }
 
 static int
-talk_row(sqlite3_stmt *stmt, struct pd_event *ev)
+talk_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
 	int rc;
 
+	(void)set;
 	if ((rc = pd_st_grow(&ev->talks, ev->ntalks,
 	    sizeof(*ev->talks))) != PD_OK ||
 	    (rc = read_talk(stmt, &ev->talks[ev->ntalks])) != PD_OK)
@@ -1150,11 +1173,19 @@ talk_row(sqlite3_stmt *stmt, struct pd_event *ev)
 }
 
 static int
-attendance_row(sqlite3_stmt *stmt, struct pd_event *ev)
+attendance_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
+	const struct pd_person *who;
+	struct pd_person key;
 	struct pd_attendance *a;
 	int rc;
 
+	/* Everyone an attendance names was loaded (load_people()). */
+	key.id = sqlite3_column_int64(stmt, 6);
+	if ((who = bsearch(&key, set->people, set->npeople,
+	    sizeof(*set->people), cmp_person)) == NULL)
+		return PD_OK;	/* gone: as the join left it out */
 	if ((rc = pd_st_grow(&ev->attendances, ev->nattendances,
 	    sizeof(*ev->attendances))) != PD_OK)
 		return rc;
@@ -1163,7 +1194,7 @@ attendance_row(sqlite3_stmt *stmt, struct pd_event *ev)
 	a->id = sqlite3_column_int64(stmt, 1);
 	a->updated = sqlite3_column_int64(stmt, 5);
 	if ((rc = pd_st_col_str(stmt, 4, &a->delegate)) != PD_OK ||
-	    (rc = pd_st_row_person(stmt, 6, &a->person)) != PD_OK)
+	    (rc = pd_person_copy(&a->person, who)) != PD_OK)
 		goto out;
 	if (pd_role_parse((const char *)sqlite3_column_text(stmt, 2),
 	    &a->role) != PD_OK ||
@@ -1182,7 +1213,8 @@ out:
 struct part {
 	const char *head;	/* SELECT x.event_id, ... FROM table x ... */
 	const char *order;
-	int (*row)(sqlite3_stmt *stmt, struct pd_event *ev);
+	int (*row)(const struct evset *set, sqlite3_stmt *stmt,
+	    struct pd_event *ev);
 };
 
 static const struct part parts[] = {
@@ -1195,12 +1227,52 @@ static const struct part parts[] = {
 	  "FROM agenda_item x ",
 	  "ORDER BY x.event_id, x.pos, x.id", agenda_row },
 	{ TALK_SELECT, "ORDER BY x.event_id, x.pos, x.id", talk_row },
+	/* Their people come from the load's people (load_people()). */
 	{ "SELECT x.event_id, x.id, x.role, x.status, x.delegate, x.updated, "
-	  PD_ST_PERSON_COLS("p", "o") " FROM attendance x "
-	  "JOIN person p ON p.id = x.person_id "
-	  "LEFT JOIN org o ON o.id = p.org_id ",
+	  "x.person_id FROM attendance x ",
 	  "ORDER BY x.event_id, x.id", attendance_row },
 };
+
+/*
+ * The people the load's attendances name, once each, sorted by id: a
+ * person attends hundreds of events, and joining them to every
+ * attendance row was a fifth of loading a programme.
+ */
+static int
+load_people(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
+    struct evset *set)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if ((rc = prepare3(st, "SELECT " PD_ST_PERSON_COLS("p", "o")
+	    " FROM person p LEFT JOIN org o ON o.id = p.org_id "
+	    "WHERE p.id IN (SELECT x.person_id FROM attendance x ",
+	    part_where[sc], ") ORDER BY p.id", &stmt)) != PD_OK ||
+	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
+	    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
+	    set->hi)) != PD_OK))
+		goto out;
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (pd_st_grow(&set->people, set->npeople,
+		    sizeof(*set->people)) != PD_OK) {
+			rc = oom(st);
+			goto out;
+		}
+		if ((rc = pd_st_row_person(stmt, 0,
+		    &set->people[set->npeople])) != PD_OK) {
+			rc = row_err(st, rc);
+			goto out;
+		}
+		set->npeople++;
+	}
+	if (rc < 0)
+		goto out;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return rc;
+}
 
 static int
 load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
@@ -1213,6 +1285,8 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 
 	if (set->n == 0)
 		return PD_OK;
+	if ((rc = load_people(st, sc, arg, ids, set)) != PD_OK)
+		return rc;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if ((rc = prepare3(st, parts[i].head, part_where[sc],
 		    parts[i].order, &stmt)) != PD_OK ||
@@ -1225,7 +1299,7 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 			ev = evset_find(set, sqlite3_column_int64(stmt, 0));
 			if (ev == NULL)
 				continue;
-			if ((rc = parts[i].row(stmt, ev)) != PD_OK) {
+			if ((rc = parts[i].row(set, stmt, ev)) != PD_OK) {
 				rc = row_err(st, rc);
 				goto out;
 			}
@@ -1304,7 +1378,7 @@ static int
 event_load(struct pd_store *st, int64_t id, int with_parts,
     struct pd_event **out)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_event *ev = NULL;
 	int rc;
 
@@ -2234,7 +2308,7 @@ static int
 calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
     struct pd_calendar **out, struct pd_feed_row **rows, size_t *nrows)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_calendar *cal = NULL;
 	enum scope sc;
 	int64_t arg;
@@ -2335,7 +2409,7 @@ static int
 events_of(struct pd_store *st, enum scope sc, const char *js, int64_t lo,
     int64_t hi, struct pd_event **out, size_t *nout)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	int rc;
 
 	set.hi = hi;
@@ -2446,7 +2520,7 @@ int
 pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	int rc;
 
 	pd_error_clear(&st->err);
@@ -2504,7 +2578,7 @@ int
 pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
     int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct mark *mk = NULL, key, *hit;
 	sqlite3_stmt *stmt = NULL;
