@@ -1521,6 +1521,18 @@ libical:
 	return rc;
 }
 
+/* "STATUS:" and "SEQUENCE:" lines, as libical writes them. */
+static int
+put_status(struct rctx *c, icalproperty_status st, int sequence)
+{
+	pd_buf_reset(&c->line);
+	pd_buf_addf(&c->line, "STATUS:%s\r\nSEQUENCE:%d\r\n",
+	    icalproperty_status_to_string(st), sequence);
+	if (pd_buf_failed(&c->line))
+		return c->line.err;
+	return pd_buf_add(&c->out, c->line.data, c->line.len);
+}
+
 /* ";NAME=value" after param_text(); 0 when libical must write it. */
 static int
 put_xparam(struct rctx *c, const char *name, const char *value, int *rc)
@@ -1871,28 +1883,13 @@ static int
 emit_talk_event(struct rctx *c, const struct pd_event *ev,
     const struct pd_talk *t, const char *tzid)
 {
-	icalcomponent *ve;
-	icalproperty *p;
 	icalproperty_status st;
-	int rc = PD_ENOMEM;
+	icalproperty *p;
+	int rc, done = 0;
 
 	if (t->uid == NULL || *t->uid == '\0' || !single_line(t->uid))
 		return pd_error_set(c->err, PD_EINVAL, "uid",
 		    "uid: timed talk '%s' needs a UID", t->title);
-	if ((ve = icalcomponent_new_vevent()) == NULL)
-		return PD_ENOMEM;
-	if (add_prop(ve, icalproperty_new_uid(t->uid)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_dtstamp(utc_time(t->updated))) !=
-	    PD_OK ||
-	    add_prop(ve, icalproperty_new_lastmodified(utc_time(t->updated)))
-	    != PD_OK)
-		goto out;
-	if ((rc = add_when(c, ve, ICAL_DTSTART_PROPERTY, t->start, 0, tzid,
-	    "start")) != PD_OK ||
-	    (rc = add_when(c, ve, ICAL_DTEND_PROPERTY, t->end, 0, tzid,
-	    "end")) != PD_OK)
-		goto out;
-	rc = PD_ENOMEM;
 	switch (t->status) {
 	case PD_TALK_CONFIRMED:
 		st = ICAL_STATUS_CONFIRMED;
@@ -1906,24 +1903,41 @@ emit_talk_event(struct rctx *c, const struct pd_event *ev,
 	}
 	if (ev->status == PD_EVENT_CANCELLED)
 		st = ICAL_STATUS_CANCELLED;
-	if (add_prop(ve, icalproperty_new_summary(t->title)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_status(st)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_sequence(ev->sequence)) != PD_OK)
-		goto out;
-	if ((p = icalproperty_new_relatedto(ev->uid)) == NULL)
-		goto out;
-	icalproperty_add_parameter(p,
-	    icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
-	icalcomponent_add_property(ve, p);
-	if (add_xprop(ve, "X-PODIUM-KIND", "talk") != PD_OK)
-		goto out;
-	if ((rc = emit_comp(c, ve, EMIT_NO_END)) != PD_OK ||
+	/* Straight, as emit_event() writes its properties. */
+	if ((rc = pd_buf_adds(&c->out, "BEGIN:VEVENT\r\n")) != PD_OK ||
+	    (rc = put_prop(c, "UID", t->uid, ESC_TEXT,
+	    icalproperty_new_uid)) != PD_OK ||
+	    (rc = put_utc(c, "DTSTAMP", t->updated,
+	    icalproperty_new_dtstamp)) != PD_OK ||
+	    (rc = put_utc(c, "LAST-MODIFIED", t->updated,
+	    icalproperty_new_lastmodified)) != PD_OK ||
+	    (rc = put_when(c, ICAL_DTSTART_PROPERTY, t->start, 0, tzid,
+	    "start")) != PD_OK ||
+	    (rc = put_when(c, ICAL_DTEND_PROPERTY, t->end, 0, tzid,
+	    "end")) != PD_OK ||
+	    (rc = put_prop(c, "SUMMARY", t->title, ESC_TEXT,
+	    icalproperty_new_summary)) != PD_OK ||
+	    (rc = put_status(c, st, ev->sequence)) != PD_OK)
+		return rc;
+	/* A UID that libical would escape is left to libical. */
+	pd_buf_reset(&c->line);
+	pd_buf_adds(&c->line, "RELATED-TO;RELTYPE=PARENT:");
+	if (strpbrk(ev->uid, "\\;,") == NULL &&
+	    put_value(&c->line, ev->uid, ESC_URI)) {
+		if ((rc = put_built(c, &done)) != PD_OK)
+			return rc;
+	} else {
+		if ((p = icalproperty_new_relatedto(ev->uid)) == NULL)
+			return PD_ENOMEM;
+		icalproperty_add_parameter(p,
+		    icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
+		if ((rc = emit_one(c, p)) != PD_OK)
+			return rc;
+	}
+	if ((rc = pd_buf_adds(&c->out, "X-PODIUM-KIND:talk\r\n")) != PD_OK ||
 	    (rc = put_speaker(c, t)) != PD_OK)
-		goto out;
-	rc = pd_buf_adds(&c->out, "END:VEVENT\r\n");
-out:
-	icalcomponent_free(ve);
-	return rc;
+		return rc;
+	return pd_buf_adds(&c->out, "END:VEVENT\r\n");
 }
 
 static int
@@ -1992,11 +2006,8 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 	    (rc = put_prop(c, "LOCATION", ev->location, ESC_TEXT,
 	    icalproperty_new_location)) != PD_OK))
 		goto out;
-	pd_buf_reset(&c->line);
-	pd_buf_addf(&c->line, "STATUS:%s\r\nSEQUENCE:%d\r\n",
-	    icalproperty_status_to_string(event_status(ev->status)),
-	    ev->sequence);
-	if ((rc = pd_buf_add(&c->out, c->line.data, c->line.len)) != PD_OK)
+	if ((rc = put_status(c, event_status(ev->status), ev->sequence)) !=
+	    PD_OK)
 		goto out;
 	if (ev->url != NULL && *ev->url != '\0' && (rc = put_prop(c, "URL",
 	    ev->url, ESC_URI, icalproperty_new_url)) != PD_OK)
