@@ -48,6 +48,9 @@ struct rctx {
 	struct pd_buf tmp;	/* scratch: descriptions, addresses */
 	struct pd_buf addr;	/* scratch: one cal-address */
 	struct pd_buf line;	/* scratch: one ATTENDEE line (line_*()) */
+	/* libical's words for the enums put_enum() wrote (it searches). */
+	struct { int e; const char *s; } words[8];
+	size_t nwords;
 };
 
 /* ---- people --------------------------------------------------------- */
@@ -1252,17 +1255,50 @@ add_attendance(struct rctx *c, icalcomponent *comp,
 static const uint64_t ascii_plain[2] = { 0xf3ffeffb00000000ULL,
     0x7fffffffffffffffULL };
 
+/*
+ * Whether the eight octets at p are printable ASCII that needs no look
+ * (for a parameter or an address also none of '"' ',' ':' ';'): a
+ * calendar is mostly that, and bytewise it was a tenth of a rendering.
+ */
+static int
+clean8(const unsigned char *p, int in_param)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	static const unsigned char marks[] = { '"', ',', ':', ';', 0x7f };
+	uint64_t v, x;
+	size_t i;
+
+	memcpy(&v, p, 8);
+	if ((v & high) != 0 || ((v - ones * 0x20) & ~v & high) != 0)
+		return 0;
+	for (i = in_param == PLAIN_LINES ? 4 : 0; i < sizeof(marks); i++) {
+		x = v ^ (ones * marks[i]);
+		if (((x - ones) & ~x & high) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static size_t
 plain(const char *s, int in_param, int *special)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end, *slow = p;
 	unsigned char lo, hi;
 	size_t k, i;
 
 	*special = 0;
 	if (*p == '\0')
 		return 0;
-	while (*p != '\0') {
+	end = p + strlen(s);
+	while (p < end) {
+		/* After eight that were not clean, eight go bytewise. */
+		if (p >= slow && end - p >= 8) {
+			if (clean8(p, in_param)) {
+				p += 8;
+				continue;
+			}
+			slow = p + 8;
+		}
 		if (*p < 0x80 && ((ascii_plain[*p >> 6] >> (*p & 63)) & 1)) {
 			p++;
 			continue;
@@ -1326,12 +1362,24 @@ put_param(struct pd_buf *b, const char *name, const char *v)
 
 /* Appends ";NAME=VALUE" for one of libical's enumerated values. */
 static void
-put_enum(struct pd_buf *b, const char *name, int e)
+put_enum(struct rctx *c, const char *name, int e)
 {
+	struct pd_buf *b = &c->line;
+	const char *w = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nwords && w == NULL; i++)
+		if (c->words[i].e == e)
+			w = c->words[i].s;
+	if (w == NULL && (w = icalparameter_enum_to_string(e)) != NULL &&
+	    c->nwords < sizeof(c->words) / sizeof(c->words[0])) {
+		c->words[c->nwords].e = e;
+		c->words[c->nwords++].s = w;
+	}
 	pd_buf_add(b, ";", 1);
 	pd_buf_adds(b, name);
 	pd_buf_add(b, "=", 1);
-	pd_buf_adds(b, icalparameter_enum_to_string(e));
+	pd_buf_adds(b, w);
 }
 
 /* Appends ":" and the cal-address, folds and writes the line. */
@@ -1558,11 +1606,11 @@ line_attendance(struct rctx *c, const struct pd_attendance *a, int *done)
 	*done = 0;
 	pd_buf_reset(b);
 	pd_buf_adds(b, "ATTENDEE");
-	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
-	put_enum(b, "ROLE", att_role(a->role));
-	put_enum(b, "PARTSTAT", att_partstat(a->status));
+	put_enum(c, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
+	put_enum(c, "ROLE", att_role(a->role));
+	put_enum(c, "PARTSTAT", att_partstat(a->status));
 	if (addressee(c, &a->person))
-		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
+		put_enum(c, "RSVP", ICAL_RSVP_TRUE);
 	if (delegated) {
 		if ((v = delegate_uri(&c->tmp, a->delegate)) == NULL)
 			return PD_ENOMEM;
@@ -1600,11 +1648,11 @@ line_speaker(struct rctx *c, const struct pd_talk *t, int *done)
 	*done = 0;
 	pd_buf_reset(b);
 	pd_buf_adds(b, "ATTENDEE");
-	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
-	put_enum(b, "ROLE", ICAL_ROLE_REQPARTICIPANT);
-	put_enum(b, "PARTSTAT", talk_partstat(t->status));
+	put_enum(c, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
+	put_enum(c, "ROLE", ICAL_ROLE_REQPARTICIPANT);
+	put_enum(c, "PARTSTAT", talk_partstat(t->status));
 	if (addressee(c, &t->speaker))
-		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
+		put_enum(c, "RSVP", ICAL_RSVP_TRUE);
 	if (t->speaker.name != NULL && *t->speaker.name != '\0') {
 		if ((v = param_text(&c->tmp, t->speaker.name)) == NULL)
 			return PD_ENOMEM;
@@ -2179,6 +2227,7 @@ begin(struct rctx *c, const struct pd_render_opts *opts, struct pd_buf *out,
 	pd_buf_init(&c->tmp, 0);
 	pd_buf_init(&c->addr, 0);
 	pd_buf_init(&c->line, 0);
+	c->nwords = 0;
 }
 
 /* Gives the text back to *out, frees the scratch, words rc. */
