@@ -479,6 +479,23 @@ compact_local(const char *s, char out[16])
 
 /* ---- output --------------------------------------------------------- */
 
+/*
+ * pd_buf_add() for the many short appends of a rendering: straight into
+ * the room the buffer has (the call was 7 % of a rendering).
+ */
+static inline void
+put(struct pd_buf *b, const void *data, size_t len)
+{
+	if (b->err == PD_OK && b->max == 0 && b->cap > 0 &&
+	    len < b->cap - b->len) {
+		memcpy(b->data + b->len, data, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return;
+	}
+	pd_buf_add(b, data, len);
+}
+
 /* Length of the UTF-8 sequence that starts with byte b (1 for junk). */
 static size_t
 u8len(unsigned char b)
@@ -517,16 +534,16 @@ fold_line(struct pd_buf *out, const char *s, size_t n)
 			if (used + k > room)
 				break;
 		}
-		pd_buf_add(out, s, used);
+		put(out, s, used);
 		s += used;
 		n -= used;
 		if (n == 0)
 			break;
-		pd_buf_add(out, "\r\n ", 3);
+		put(out, "\r\n ", 3);
 		room = FOLD - 1;
 	}
-	pd_buf_add(out, s, n);
-	pd_buf_add(out, "\r\n", 2);
+	put(out, s, n);
+	put(out, "\r\n", 2);
 }
 
 #define EMIT_NO_BEGIN	1	/* leave off the first line */
@@ -1351,12 +1368,12 @@ put_param(struct pd_buf *b, const char *name, const char *v)
 
 	if ((n = plain(v, 1, &special)) == 0)
 		return 0;
-	pd_buf_add(b, ";", 1);
+	put(b, ";", 1);
 	pd_buf_adds(b, name);
-	pd_buf_add(b, special ? "=\"" : "=", special ? 2 : 1);
-	pd_buf_add(b, v, n);
+	put(b, special ? "=\"" : "=", special ? 2 : 1);
+	put(b, v, n);
 	if (special)
-		pd_buf_add(b, "\"", 1);
+		put(b, "\"", 1);
 	return 1;
 }
 
@@ -1376,9 +1393,9 @@ put_enum(struct rctx *c, const char *name, int e)
 		c->words[c->nwords].e = e;
 		c->words[c->nwords++].s = w;
 	}
-	pd_buf_add(b, ";", 1);
+	put(b, ";", 1);
 	pd_buf_adds(b, name);
-	pd_buf_add(b, "=", 1);
+	put(b, "=", 1);
 	pd_buf_adds(b, w);
 }
 
@@ -1392,8 +1409,8 @@ put_line(struct rctx *c, const char *addr, int *done)
 
 	if ((n = plain(addr, 0, &special)) == 0)
 		return PD_OK;
-	pd_buf_add(b, ":", 1);
-	pd_buf_add(b, addr, n);
+	put(b, ":", 1);
+	put(b, addr, n);
 	if (pd_buf_failed(b))
 		return b->err;
 	fold_line(&c->out, b->data, b->len);
@@ -1425,17 +1442,17 @@ put_value(struct pd_buf *b, const char *v, int esc)
 	if (esc == ESC_URI) {
 		if (strpbrk(v, "\\\n") != NULL)
 			return 0;
-		pd_buf_add(b, v, n);
+		put(b, v, n);
 		return 1;
 	}
 	for (;;) {
 		n = strcspn(v, set);
-		pd_buf_add(b, v, n);
+		put(b, v, n);
 		if (v[n] == '\0')
 			return 1;
-		pd_buf_add(b, v[n] == '\n' ? "\\n" : "\\", v[n] == '\n' ? 2 : 1);
+		put(b, v[n] == '\n' ? "\\n" : "\\", v[n] == '\n' ? 2 : 1);
 		if (v[n] != '\n')
-			pd_buf_add(b, v + n, 1);
+			put(b, v + n, 1);
 		v += n + 1;
 	}
 }
