@@ -19,7 +19,9 @@
  * People: N / 20 (at least 500).  Most are regulars who attend all through
  * the programme; a fifth are occasional guests with about 20 events each,
  * wherever they fall, which is who a "personal feed of about 20 events"
- * belongs to.  Working groups have 12-24 members each, whatever N is.
+ * belongs to.  100 working groups (so that at N = 100,000 a group feed
+ * holds about 1,000 events, the size issue 10 asks about) have 12-24
+ * members each, whatever N is.
  *
  * Rows go in through the store's own writer (pd_st_event_write, the one
  * podium import uses), 5,000 events per transaction, so the derived
@@ -425,7 +427,7 @@ gen_programme(struct pd_store *st, const struct gen_opts *o,
 	struct gen_group *groups = NULL;
 	struct pd_person p;
 	struct pd_event ev;
-	long npeople, nreg, ngroups = 40, i, j, span, nrec = 0, done = 0;
+	long npeople, nreg, ngroups = 100, i, j, span, nrec = 0, done = 0;
 	long total, last_pct = -1;
 	double guest_share;
 	int64_t id;

@@ -29,7 +29,8 @@
 #           and podiumd's memory: VmRSS, the kept event renderings
 #           (/healthz pieces_bytes, heap) and the served feeds
 #           (feeds_bytes, memfds outside VmRSS); goal for VmRSS minus
-#           pieces_bytes <= 50 MiB.
+#           pieces_bytes <= 50 MiB.  The two feeds take turns at being
+#           asked for first after a move; each median is of its turns.
 #
 #   SMALL=1000 LARGE=100000 REPEAT=9 SCALE_DIR=/tmp/podium-scale \
 #   BUILD=build-rel bash bench/scale.sh
@@ -229,18 +230,30 @@ for id in $ids; do
 	"$PODIUM" --db "$DIR/change.db" event move "$id" \
 		--start "2026-0$((1 + n % 9))-1$((n % 10)) 10:00" >/dev/null
 	sleep 1.5	# podiumd looks at the revision every 250 ms
-	a=$(fetch "$all_url")
-	g=$(fetch "$grp_url")
-	echo "after move $n: all $a  group $g"
+	# Each feed is asked for first after every other move: the one
+	# asked second finds the changed event's piece made, and right
+	# after the 200 MB of all.ics even a cached 2 MB answer takes
+	# ~25 ms here (the kernel, not podiumd).
+	if [ $((n % 2)) = 1 ]; then
+		g=$(fetch "$grp_url")
+		a=$(fetch "$all_url")
+		echo "after move $n: group first $g  all $a"
+	else
+		a=$(fetch "$all_url")
+		g=$(fetch "$grp_url")
+		echo "after move $n: all first $a  group $g"
+	fi
 done | tee "$DIR/change.out"
-# med COLUMN: the median of that column of change.out (mawk has no asort).
+# med WHICH COLUMN: the median of that column of the lines of change.out
+# where WHICH was asked for first (mawk has no asort).
 med() {
-	awk -v c="$1" '{ print $c }' "$DIR/change.out" | sort -g |
-		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	grep "$1 first" "$DIR/change.out" | awk -v c="$2" '{ print $c }' |
+		sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
-awk -v a="$(med 5)" -v t="$(med 6)" -v g="$(med 10)" 'BEGIN {
-	printf "change all_ttfb_median_s=%.3f all_total_median_s=%.3f group_total_median_ms=%.1f (goals <= 1 s, <= 50 ms)\n",
-	    a, t, 1000 * g }'
+awk -v a="$(med all 6)" -v t="$(med all 7)" -v g="$(med group 7)" \
+    -v gt="$(med group 6)" 'BEGIN {
+	printf "change all_ttfb_median_s=%.3f all_total_median_s=%.3f group_ttfb_median_ms=%.1f group_total_median_ms=%.1f (goals <= 1 s, <= 50 ms)\n",
+	    a, t, 1000 * gt, 1000 * g }'
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$cpid/status")
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$cpid/status")
 read -r fb pb <<<"$(curl -s "http://127.0.0.1:$port/healthz" | python3 -c '

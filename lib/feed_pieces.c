@@ -44,6 +44,7 @@
 #include <zlib.h>
 
 #include "podium/buf.h"
+#include "podium/feed.h"
 #include "podium/ical.h"
 #include "podium/model.h"
 #include "podium/store.h"
@@ -53,17 +54,22 @@
 /* Events loaded and rendered at a time (a first render loads them all). */
 #define LOAD_BATCH 512
 
+/*
+ * 100,000 of these are the daemon's bookkeeping at scale: the text lives
+ * in the same allocation, and the people only in a variant whose head
+ * has the directory (the full export's; public heads name no one).
+ */
 struct piece {
 	int64_t id;
 	int64_t mark;
 	uint64_t seen;		/* pc->gen of the last "all" that had it */
-	char *body;
-	size_t len;
-	unsigned char digest[16];
-	const char *zone;	/* pd_ical_event_zone(), interned; or NULL */
-	int64_t *people;	/* ids of the people it names */
-	size_t npeople;
 	struct piece *next;	/* in its bucket */
+	const char *zone;	/* pd_ical_event_zone(), interned; or NULL */
+	int64_t *people;	/* ids of the people it names, or NULL */
+	uint32_t npeople;
+	unsigned char digest[16];
+	size_t len;
+	char body[];		/* len bytes and a NUL */
 };
 
 /* A run of pieces, compressed (see the top of the file). */
@@ -87,8 +93,10 @@ struct pd_pieces {
 	size_t nblockb, nblocks;
 	uint64_t tick;		/* renders so far */
 	uint64_t last_all;	/* tick of the last "all" */
+	uint64_t prev_all;	/* tick of the "all" before it */
 	char **zones;		/* the TZIDs pieces need, one copy each */
 	size_t nzones;
+	struct pd_buf scratch;	/* one event's rendering */
 };
 
 static size_t
@@ -104,7 +112,6 @@ piece_free(struct piece *p)
 {
 	if (p == NULL)
 		return;
-	free(p->body);
 	free(p->people);
 	free(p);
 }
@@ -171,6 +178,7 @@ pd_pieces_free(struct pd_pieces *pc)
 	free(pc->zones);
 	free(pc->buckets);
 	free(pc->blocks);
+	pd_buf_free(&pc->scratch);
 	free(pc);
 }
 
@@ -328,23 +336,26 @@ add_id(int64_t **v, size_t *n, int64_t id)
 
 /* The people ev names, as emit_people() would collect them. */
 static int
-people_of(const struct pd_event *ev, struct piece *p)
+people_of(const struct pd_event *ev, int64_t **out, uint32_t *nout)
 {
-	size_t i;
-	int rc;
+	int64_t *v = NULL, *exact;
+	size_t i, n = 0;
+	int rc = add_id(&v, &n, ev->organizer.id);
 
-	if ((rc = add_id(&p->people, &p->npeople, ev->organizer.id)) != PD_OK)
-		return rc;
-	for (i = 0; i < ev->ntalks; i++)
-		if ((rc = add_id(&p->people, &p->npeople,
-		    ev->talks[i].speaker.id)) != PD_OK ||
-		    (rc = add_id(&p->people, &p->npeople,
-		    ev->talks[i].via.id)) != PD_OK)
-			return rc;
-	for (i = 0; i < ev->nattendances; i++)
-		if ((rc = add_id(&p->people, &p->npeople,
-		    ev->attendances[i].person.id)) != PD_OK)
-			return rc;
+	for (i = 0; i < ev->ntalks && rc == PD_OK; i++)
+		if ((rc = add_id(&v, &n, ev->talks[i].speaker.id)) == PD_OK)
+			rc = add_id(&v, &n, ev->talks[i].via.id);
+	for (i = 0; i < ev->nattendances && rc == PD_OK; i++)
+		rc = add_id(&v, &n, ev->attendances[i].person.id);
+	if (rc != PD_OK || n > UINT32_MAX) {
+		free(v);
+		return PD_ENOMEM;
+	}
+	/* Kept for long: without the room to grow. */
+	if (n > 0 && (exact = realloc(v, n * sizeof(*exact))) != NULL)
+		v = exact;
+	*out = v;
+	*nout = (uint32_t)n;
 	return PD_OK;
 }
 
@@ -369,51 +380,64 @@ intern_zone(struct pd_pieces *pc, const char *zone)
 	return nz[pc->nzones++];
 }
 
-/* Renders ev at mark into a new piece. */
+/* An event of a batch rendered into pc->scratch, its piece not made yet. */
+struct made {
+	int64_t id;
+	int64_t mark;
+	size_t off, len;	/* in pc->scratch */
+	const char *zone;
+	int64_t *people;
+	uint32_t npeople;
+};
+
+/* Renders ev at mark to the end of pc->scratch. */
 static int
-make_piece(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
-    struct piece **out, struct pd_error *err)
+render_one(struct pd_pieces *pc, const struct pd_event *ev, int64_t mark,
+    struct made *m, struct pd_error *err)
 {
-	struct pd_buf b = PD_BUF_INIT;
-	struct piece *p;
 	const char *zone;
 	int rc;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return PD_ENOMEM;
-	p->id = ev->id;
-	p->mark = mark;
-	if ((rc = pd_ical_render_event(ev, &pc->opts, &b, err)) != PD_OK)
-		goto out;
-	p->len = b.len;
-	digest16(b.data, b.len, p->digest);
-	/* Kept for long, so without the buffer's room to grow. */
-	if ((p->body = malloc(b.len + 1)) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
+	memset(m, 0, sizeof(*m));
+	m->id = ev->id;
+	m->mark = mark;
+	m->off = pc->scratch.len;
+	if ((rc = pd_ical_render_event(ev, &pc->opts, &pc->scratch, err)) !=
+	    PD_OK) {
+		pd_buf_free(&pc->scratch);	/* its error is sticky */
+		return rc;
 	}
-	memcpy(p->body, b.data, b.len + 1);
+	m->len = pc->scratch.len - m->off;
 	if ((zone = pd_ical_event_zone(ev)) != NULL &&
-	    (p->zone = intern_zone(pc, zone)) == NULL) {
-		rc = PD_ENOMEM;
-		goto out;
-	}
-	if ((rc = people_of(ev, p)) != PD_OK)
-		goto out;
-	/* Kept for long: without the room to grow. */
-	if (p->npeople > 0) {
-		int64_t *exact = realloc(p->people,
-		    p->npeople * sizeof(*exact));
+	    (m->zone = intern_zone(pc, zone)) == NULL)
+		return PD_ENOMEM;
+	/* Only a head with the directory needs them (the full export). */
+	if (pd_ical_has_directory(&pc->opts))
+		return people_of(ev, &m->people, &m->npeople);
+	return PD_OK;
+}
 
-		if (exact != NULL)
-			p->people = exact;
-	}
-	*out = p;
-	p = NULL;
-out:
-	piece_free(p);
-	pd_buf_free(&b);
-	return rc;
+/* The piece of m, taking over its people. */
+static int
+make_piece(struct pd_pieces *pc, struct made *m)
+{
+	struct piece *p;
+
+	/* Kept for long, so without the buffer's room to grow. */
+	if ((p = malloc(sizeof(*p) + m->len + 1)) == NULL)
+		return PD_ENOMEM;
+	memset(p, 0, sizeof(*p));
+	p->id = m->id;
+	p->mark = m->mark;
+	p->len = m->len;
+	memcpy(p->body, pc->scratch.data + m->off, m->len);
+	p->body[m->len] = '\0';
+	digest16(p->body, p->len, p->digest);
+	p->zone = m->zone;
+	p->people = m->people;
+	p->npeople = m->npeople;
+	m->people = NULL;
+	return put(pc, p);
 }
 
 /* The store's message, for the feed's caller. */
@@ -441,9 +465,10 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 {
 	struct pd_feed_row *need = NULL, key, *hit;
 	struct pd_event *evs = NULL;
-	struct piece *p, *np;
+	struct made made[LOAD_BATCH];
+	struct piece *p;
 	int64_t *ids = NULL;
-	size_t nneed = 0, nev = 0, i, b;
+	size_t nneed = 0, nev = 0, nmade, i, b;
 	int rc = PD_OK;
 
 	for (i = 0; i < n; i++) {
@@ -468,9 +493,10 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 		rc = PD_ENOMEM;
 		goto out;
 	}
+	/* By id: an event's part rows are neighbours (pd_feed_write). */
+	qsort(need, nneed, sizeof(*need), cmp_row);
 	for (i = 0; i < nneed; i++)
 		ids[i] = need[i].id;
-	qsort(need, nneed, sizeof(*need), cmp_row);
 	/*
 	 * A row may be newer than its mark if another process wrote in
 	 * between: the piece then carries the older mark and is made again
@@ -486,20 +512,30 @@ refresh(struct pd_pieces *pc, struct pd_store *st,
 			rc = store_err(st, rc, err);
 			break;
 		}
-		for (i = 0; i < nev && rc == PD_OK; i++) {
+		pd_buf_reset(&pc->scratch);
+		for (i = 0, nmade = 0; i < nev && rc == PD_OK; i++) {
 			key.id = evs[i].id;
 			if ((hit = bsearch(&key, need, nneed, sizeof(*need),
 			    cmp_row)) == NULL)
 				continue;
-			if ((rc = make_piece(pc, &evs[i], hit->mark, &np,
-			    err)) == PD_OK)
-				rc = put(pc, np);
+			rc = render_one(pc, &evs[i], hit->mark, &made[nmade++],
+			    err);
 		}
+		/*
+		 * The events are freed before the pieces are made, so that
+		 * the pieces fill the room the events had, and a first render
+		 * does not leave the kept bytes spread among holes.
+		 */
 		for (i = 0; i < nev; i++)
 			pd_event_clear(&evs[i]);
 		free(evs);
 		evs = NULL;
 		nev = 0;
+		for (i = 0; i < nmade; i++) {
+			if (rc == PD_OK)
+				rc = make_piece(pc, &made[i]);
+			free(made[i].people);
+		}
 	}
 	/*
 	 * Many small blocks were freed around the kept pieces; give the
@@ -517,49 +553,95 @@ out:
 }
 
 /*
- * The people the feed's pieces name, loaded once each.  Ids are small
- * integers, so a bitmap finds the distinct ones in one pass (a sort of
- * a million ids was a fifth of an "all" after a change).
+ * A set of person ids.  Ids are small integers, so a bitmap finds the
+ * distinct ones in one pass (a sort of a million ids was a fifth of an
+ * "all" after a change).
  */
+struct idset {
+	unsigned char *bits;
+	size_t nbytes;
+	size_t n;		/* distinct ids in it */
+};
+
+static int
+idset_add(struct idset *s, int64_t id)
+{
+	size_t need;
+
+	if (id <= 0)
+		return PD_OK;
+	if ((uint64_t)id / 8 >= s->nbytes) {
+		unsigned char *nb;
+
+		need = (size_t)id / 8 + 1;
+		need = need < 2 * s->nbytes ? 2 * s->nbytes : need;
+		if ((nb = realloc(s->bits, need)) == NULL)
+			return PD_ENOMEM;
+		memset(nb + s->nbytes, 0, need - s->nbytes);
+		s->bits = nb;
+		s->nbytes = need;
+	}
+	if ((s->bits[id / 8] & (1u << (id % 8))) == 0) {
+		s->bits[id / 8] |= (unsigned char)(1u << (id % 8));
+		s->n++;
+	}
+	return PD_OK;
+}
+
+/* The people ev names, as emit_people() would collect them. */
+static int
+idset_add_event(struct idset *s, const struct pd_event *ev)
+{
+	size_t i;
+	int rc = idset_add(s, ev->organizer.id);
+
+	for (i = 0; i < ev->ntalks && rc == PD_OK; i++)
+		if ((rc = idset_add(s, ev->talks[i].speaker.id)) == PD_OK)
+			rc = idset_add(s, ev->talks[i].via.id);
+	for (i = 0; i < ev->nattendances && rc == PD_OK; i++)
+		rc = idset_add(s, ev->attendances[i].person.id);
+	return rc;
+}
+
+/* Loads the people of s, once each. */
+static int
+idset_load(struct pd_store *st, const struct idset *s,
+    struct pd_person **out, size_t *nout, struct pd_error *err)
+{
+	int64_t *ids;
+	size_t i, j;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (s->n == 0)
+		return PD_OK;
+	if ((ids = malloc(s->n * sizeof(*ids))) == NULL)
+		return PD_ENOMEM;
+	for (i = 0, j = 0; i < s->nbytes * 8 && j < s->n; i++)
+		if ((s->bits[i / 8] & (1u << (i % 8))) != 0)
+			ids[j++] = (int64_t)i;
+	if ((rc = pd_store_people_by_id(st, ids, j, out, nout)) != PD_OK)
+		rc = store_err(st, rc, err);
+	free(ids);
+	return rc;
+}
+
+/* The people the feed's pieces name, loaded once each. */
 static int
 feed_people(struct pd_store *st, struct piece **ps, size_t n,
     struct pd_person **out, size_t *nout, struct pd_error *err)
 {
-	unsigned char *seen = NULL;
-	int64_t *ids = NULL, max = 0;
-	size_t u = 0, i, j;
+	struct idset set = { NULL, 0, 0 };
+	size_t i, j;
 	int rc = PD_OK;
 
-	*out = NULL;
-	*nout = 0;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < ps[i]->npeople; j++)
-			if (ps[i]->people[j] > max)
-				max = ps[i]->people[j];
-	if (max == 0)
-		return PD_OK;
-	if ((seen = calloc((size_t)max / 8 + 1, 1)) == NULL)
-		return PD_ENOMEM;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < ps[i]->npeople; j++) {
-			int64_t id = ps[i]->people[j];
-
-			if (id <= 0 || (seen[id / 8] & (1u << (id % 8))) != 0)
-				continue;
-			seen[id / 8] |= (unsigned char)(1u << (id % 8));
-			u++;
-		}
-	if ((ids = malloc(u * sizeof(*ids))) == NULL) {
-		free(seen);
-		return PD_ENOMEM;
-	}
-	for (i = 0, j = 0; (int64_t)i <= max; i++)
-		if ((seen[i / 8] & (1u << (i % 8))) != 0)
-			ids[j++] = (int64_t)i;
-	if ((rc = pd_store_people_by_id(st, ids, u, out, nout)) != PD_OK)
-		rc = store_err(st, rc, err);
-	free(ids);
-	free(seen);
+	for (i = 0; i < n && rc == PD_OK; i++)
+		for (j = 0; j < ps[i]->npeople && rc == PD_OK; j++)
+			rc = idset_add(&set, ps[i]->people[j]);
+	if (rc == PD_OK)
+		rc = idset_load(st, &set, out, nout, err);
+	free(set.bits);
 	return rc;
 }
 
@@ -761,40 +843,51 @@ put_blocks(struct pd_pieces *pc, int fd, struct piece **ps, size_t np,
 	return PD_OK;
 }
 
+/* Writes all of the k buffers of iov to fd (k <= IOV_MAX). */
+static int
+put_iov(int fd, const struct iovec *iov, size_t k)
+{
+	size_t left = 0, done, j;
+	ssize_t w;
+
+	for (j = 0; j < k; j++)
+		left += iov[j].iov_len;
+	while ((w = writev(fd, iov, (int)k)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		return PD_EIO;
+	/* A short write leaves the rest to put_bytes. */
+	for (j = 0, done = (size_t)w; done < left && j < k; j++) {
+		if (done >= iov[j].iov_len) {
+			done -= iov[j].iov_len;
+			left -= iov[j].iov_len;
+			continue;
+		}
+		if (put_bytes(fd, (const char *)iov[j].iov_base + done,
+		    iov[j].iov_len - done) != PD_OK)
+			return PD_EIO;
+		left -= iov[j].iov_len;
+		done = 0;
+	}
+	return PD_OK;
+}
+
 /* Writes the text of each piece to fd, IOV_MAX at a time. */
 static int
 put_pieces(int fd, struct piece **ps, size_t np)
 {
 	struct iovec iov[IOV_MAX];
-	size_t i = 0, k, left;
-	ssize_t w;
+	size_t i = 0, k;
+	int rc;
 
 	while (i < np) {
-		for (k = 0, left = 0; k < IOV_MAX && i + k < np; k++) {
+		for (k = 0; k < IOV_MAX && i + k < np; k++) {
 			iov[k].iov_base = ps[i + k]->body;
 			iov[k].iov_len = ps[i + k]->len;
-			left += iov[k].iov_len;
 		}
+		if ((rc = put_iov(fd, iov, k)) != PD_OK)
+			return rc;
 		i += k;
-		/* A short write leaves the rest to put_bytes. */
-		while ((w = writev(fd, iov, (int)k)) < 0 && errno == EINTR)
-			;
-		if (w < 0)
-			return PD_EIO;
-		if ((size_t)w < left) {
-			size_t done = (size_t)w, j;
-
-			for (j = 0; j < k; j++) {
-				if (done >= iov[j].iov_len) {
-					done -= iov[j].iov_len;
-					continue;
-				}
-				if (put_bytes(fd, (char *)iov[j].iov_base +
-				    done, iov[j].iov_len - done) != PD_OK)
-					return PD_EIO;
-				done = 0;
-			}
-		}
 	}
 	return PD_OK;
 }
@@ -875,12 +968,15 @@ pd_pieces_render(struct pd_pieces *pc, struct pd_store *st,
 	    (rc = put_bytes(fd, trailer, sizeof(trailer))) != PD_OK)
 		goto out;
 	/*
-	 * Blocks no render has used since the "all" before this one are
-	 * dropped: every public feed is asked for now and then, and one
-	 * that is not pays for its blocks again.
+	 * Blocks no render has used in the last two "all"s are dropped:
+	 * every public feed is asked for now and then, and one that is not
+	 * pays for its blocks again.  Two, not one: a group feed asked for
+	 * between two changes would lose its blocks to the second "all"
+	 * and compress them again (15 ms of a 2 MB feed here).
 	 */
 	if (all) {
-		drop_blocks(pc, pc->last_all);
+		drop_blocks(pc, pc->prev_all);
+		pc->prev_all = pc->last_all;
 		pc->last_all = pc->tick;
 	}
 	*len = total;
@@ -899,5 +995,161 @@ out:
 	pd_buf_free(&head);
 	pd_buf_free(&zhead);
 	pd_buf_free(&ztail);
+	return rc;
+}
+
+/* Where an event's text is in the export's buffer; id for the lookup. */
+struct span {
+	int64_t id;
+	size_t pos;		/* in the calendar's order */
+};
+
+static int
+cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Writes the n texts at off/len of body to fd in order, IOV_MAX at a time. */
+static int
+put_spans(int fd, const char *body, const size_t *off, const size_t *len,
+    size_t n)
+{
+	struct iovec iov[IOV_MAX];
+	size_t i = 0, k, m;
+	int rc;
+
+	while (i < n) {
+		for (k = 0, m = 0; m < IOV_MAX && i + k < n; k++) {
+			if (len[i + k] == 0)
+				continue;	/* gone between index and load */
+			iov[m].iov_base = (char *)body + off[i + k];
+			iov[m].iov_len = len[i + k];
+			m++;
+		}
+		if ((rc = put_iov(fd, iov, m)) != PD_OK)
+			return rc;
+		i += k;
+	}
+	return PD_OK;
+}
+
+/*
+ * The organizers' export (feed.h): events are loaded and rendered a batch
+ * at a time, so that the whole calendar never exists as structs; only
+ * the text is held, because the head names the people and zones of every
+ * event and comes first.  Batches go by event id, not by the calendar's
+ * order: the rows of an event's parts were written together, so a run of
+ * ids is a run of pages (twice as fast to load as ids in start order),
+ * and the texts are put in order when they are written.
+ */
+int
+pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
+    const struct pd_feed_row *rows, size_t n,
+    const struct pd_render_opts *opts, int fd, struct pd_error *err)
+{
+	static const char tail[] = PD_ICAL_TAIL;
+	struct pd_buf body = PD_BUF_INIT, head = PD_BUF_INIT;
+	struct idset set = { NULL, 0, 0 };
+	struct pd_person *people = NULL;
+	struct pd_event *evs = NULL;
+	struct span *sp = NULL, key, *hit;
+	int64_t ids[LOAD_BATCH];
+	size_t *off = NULL, *len = NULL;
+	char **zones = NULL, **nzs;
+	const char *z;
+	size_t npeople = 0, nev = 0, nz = 0, b, i, k;
+	int rc = PD_OK, dir = pd_ical_has_directory(opts);
+
+	if ((sp = malloc((n + 1) * sizeof(*sp))) == NULL ||
+	    (off = calloc(n + 1, sizeof(*off))) == NULL ||
+	    (len = calloc(n + 1, sizeof(*len))) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sp[i].id = rows[i].id;
+		sp[i].pos = i;
+	}
+	qsort(sp, n, sizeof(*sp), cmp_span);
+	for (b = 0; b < n && rc == PD_OK; b += LOAD_BATCH) {
+		size_t nb = n - b < LOAD_BATCH ? n - b : LOAD_BATCH;
+
+		for (i = 0; i < nb; i++)
+			ids[i] = sp[b + i].id;
+		/*
+		 * A dense run of ids (the whole programme, mostly) is loaded
+		 * as a range; the events in it that are not the feed's are
+		 * loaded but left out below.
+		 */
+		if (ids[nb - 1] - ids[0] < 2 * (int64_t)nb)
+			rc = pd_store_events_in_range(st, ids[0], ids[nb - 1],
+			    &evs, &nev);
+		else
+			rc = pd_store_events_by_id(st, ids, nb, &evs, &nev);
+		if (rc != PD_OK) {
+			rc = store_err(st, rc, err);
+			break;
+		}
+		for (i = 0; i < nev && rc == PD_OK; i++) {
+			key.id = evs[i].id;
+			if ((hit = bsearch(&key, sp + b, nb, sizeof(*sp),
+			    cmp_span)) == NULL)
+				continue;
+			off[hit->pos] = body.len;
+			if ((rc = pd_ical_render_event(&evs[i], opts, &body,
+			    err)) != PD_OK ||
+			    (dir && (rc = idset_add_event(&set, &evs[i])) !=
+			    PD_OK))
+				break;
+			len[hit->pos] = body.len - off[hit->pos];
+			/* A programme has a handful of zones. */
+			if ((z = pd_ical_event_zone(&evs[i])) == NULL)
+				continue;
+			for (k = 0; k < nz && strcmp(zones[k], z) != 0; k++)
+				;
+			if (k < nz)
+				continue;
+			if ((nzs = realloc(zones, (nz + 1) * sizeof(*nzs))) ==
+			    NULL || ((zones = nzs), (zones[nz] = strdup(z)) ==
+			    NULL)) {
+				rc = PD_ENOMEM;
+				break;
+			}
+			nz++;
+		}
+		for (i = 0; i < nev; i++)
+			pd_event_clear(&evs[i]);
+		free(evs);
+		evs = NULL;
+		nev = 0;
+	}
+	if (rc == PD_OK && dir)
+		rc = idset_load(st, &set, &people, &npeople, err);
+	if (rc == PD_OK)
+		rc = pd_ical_render_head(cal, people, npeople,
+		    (const char **)zones, nz, opts, &head, err);
+	if (rc == PD_OK && ((rc = put_bytes(fd, head.data, head.len)) !=
+	    PD_OK || (rc = put_spans(fd, body.data, off, len, n)) != PD_OK ||
+	    (rc = put_bytes(fd, tail, sizeof(tail) - 1)) != PD_OK))
+		pd_error_set(err, rc, NULL, "writing the calendar: %s",
+		    strerror(errno));
+out:
+	if (rc == PD_ENOMEM)
+		pd_error_set(err, rc, NULL, "out of memory rendering calendar");
+	for (i = 0; i < npeople; i++)
+		pd_person_clear(&people[i]);
+	free(people);
+	for (i = 0; i < nz; i++)
+		free(zones[i]);
+	free(zones);
+	free(set.bits);
+	free(sp);
+	free(off);
+	free(len);
+	pd_buf_free(&body);
+	pd_buf_free(&head);
 	return rc;
 }

@@ -4,8 +4,11 @@
  *
  * Components and properties are built with libical and serialized with its
  * *_as_ical_string_r functions, one component at a time, so memory stays
- * proportional to one event and the work to the size of the output.  Two
- * things libical does not do the way podium needs are done here:
+ * proportional to one event and the work to the size of the output.  An
+ * event's properties are nearly all of a calendar, so they are written
+ * straight, with the bytes libical would write (see put_value()); libical
+ * writes a value only it can vouch for.  Two things libical does not do
+ * the way podium needs are done here:
  *
  * - Folding.  libical folds at 75 octets but prefers to break after a
  *   ';', ':' or ' ' and may leave a property name alone on its line.  Its
@@ -24,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libical/ical.h>
 
@@ -44,6 +48,9 @@ struct rctx {
 	struct pd_buf tmp;	/* scratch: descriptions, addresses */
 	struct pd_buf addr;	/* scratch: one cal-address */
 	struct pd_buf line;	/* scratch: one ATTENDEE line (line_*()) */
+	/* libical's words for the enums put_enum() wrote (it searches). */
+	struct { int e; const char *s; } words[8];
+	size_t nwords;
 };
 
 /* ---- people --------------------------------------------------------- */
@@ -150,7 +157,13 @@ cal_address(struct rctx *c, const struct pd_person *p)
 static int
 directory(const struct rctx *c)
 {
-	return c->opts->privacy == PD_PRIVACY_FULL && !c->opts->imip;
+	return pd_ical_has_directory(c->opts);
+}
+
+int
+pd_ical_has_directory(const struct pd_render_opts *opts)
+{
+	return opts->privacy == PD_PRIVACY_FULL && !opts->imip;
 }
 
 /* The iMIP addressee: the one ATTENDEE with RSVP=TRUE. */
@@ -466,6 +479,23 @@ compact_local(const char *s, char out[16])
 
 /* ---- output --------------------------------------------------------- */
 
+/*
+ * pd_buf_add() for the many short appends of a rendering: straight into
+ * the room the buffer has (the call was 7 % of a rendering).
+ */
+static inline void
+put(struct pd_buf *b, const void *data, size_t len)
+{
+	if (b->err == PD_OK && b->max == 0 && b->cap > 0 &&
+	    len < b->cap - b->len) {
+		memcpy(b->data + b->len, data, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return;
+	}
+	pd_buf_add(b, data, len);
+}
+
 /* Length of the UTF-8 sequence that starts with byte b (1 for junk). */
 static size_t
 u8len(unsigned char b)
@@ -493,22 +523,27 @@ fold_line(struct pd_buf *out, const char *s, size_t n)
 
 	while (n > room) {
 		for (used = 0; used < n; used += k) {
+			/* ASCII is one octet a character: skipped in a run. */
+			while (used < room && (unsigned char)s[used] < 0x80)
+				used++;
+			if (used >= n)
+				break;
 			k = u8len((unsigned char)s[used]);
 			if (k > n - used)
 				k = n - used;
 			if (used + k > room)
 				break;
 		}
-		pd_buf_add(out, s, used);
+		put(out, s, used);
 		s += used;
 		n -= used;
 		if (n == 0)
 			break;
-		pd_buf_add(out, "\r\n ", 3);
+		put(out, "\r\n ", 3);
 		room = FOLD - 1;
 	}
-	pd_buf_add(out, s, n);
-	pd_buf_add(out, "\r\n", 2);
+	put(out, s, n);
+	put(out, "\r\n", 2);
 }
 
 #define EMIT_NO_BEGIN	1	/* leave off the first line */
@@ -1222,23 +1257,73 @@ add_attendance(struct rctx *c, icalcomponent *comp,
  */
 
 /*
- * Nonzero when s is not empty and holds only printable ASCII and
- * well-formed UTF-8 (and no '"' in a parameter value); *special is set
- * when it holds a character that makes libical quote a parameter.
+ * The length of s when it is not empty and holds only printable ASCII and
+ * well-formed UTF-8 (and no '"' in a parameter value), else 0; *special
+ * is set when it holds a character that makes libical quote a parameter.
+ */
+#define PLAIN_VALUE	0	/* a value on one line */
+#define PLAIN_PARAM	1	/* a parameter value: no '"' either */
+#define PLAIN_LINES	2	/* a value that may hold newlines */
+
+/*
+ * Bit c of ascii_plain[c / 64]: printable ASCII that needs no look at all
+ * (not '"', ',', ':', ';'), nearly every byte of a calendar.
+ */
+static const uint64_t ascii_plain[2] = { 0xf3ffeffb00000000ULL,
+    0x7fffffffffffffffULL };
+
+/*
+ * Whether the eight octets at p are printable ASCII that needs no look
+ * (for a parameter or an address also none of '"' ',' ':' ';'): a
+ * calendar is mostly that, and bytewise it was a tenth of a rendering.
  */
 static int
+clean8(const unsigned char *p, int in_param)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	static const unsigned char marks[] = { '"', ',', ':', ';', 0x7f };
+	uint64_t v, x;
+	size_t i;
+
+	memcpy(&v, p, 8);
+	if ((v & high) != 0 || ((v - ones * 0x20) & ~v & high) != 0)
+		return 0;
+	for (i = in_param == PLAIN_LINES ? 4 : 0; i < sizeof(marks); i++) {
+		x = v ^ (ones * marks[i]);
+		if (((x - ones) & ~x & high) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static size_t
 plain(const char *s, int in_param, int *special)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end, *slow = p;
 	unsigned char lo, hi;
 	size_t k, i;
 
 	*special = 0;
 	if (*p == '\0')
 		return 0;
-	while (*p != '\0') {
+	end = p + strlen(s);
+	while (p < end) {
+		/* After eight that were not clean, eight go bytewise. */
+		if (p >= slow && end - p >= 8) {
+			if (clean8(p, in_param)) {
+				p += 8;
+				continue;
+			}
+			slow = p + 8;
+		}
+		if (*p < 0x80 && ((ascii_plain[*p >> 6] >> (*p & 63)) & 1)) {
+			p++;
+			continue;
+		}
 		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f || (in_param && *p == '"'))
+			if ((*p < 0x20 && !(*p == '\n' &&
+			    in_param == PLAIN_LINES)) || *p == 0x7f ||
+			    (in_param == PLAIN_PARAM && *p == '"'))
 				return 0;
 			if (*p == ';' || *p == ':' || *p == ',')
 				*special = 1;
@@ -1271,34 +1356,47 @@ plain(const char *s, int in_param, int *special)
 				return 0;
 		p += k + 1;
 	}
-	return 1;
+	return (size_t)(p - (const unsigned char *)s);
 }
 
 /* Appends ";NAME=value" as libical writes it; 0 when value is not plain. */
 static int
 put_param(struct pd_buf *b, const char *name, const char *v)
 {
+	size_t n;
 	int special;
 
-	if (!plain(v, 1, &special))
+	if ((n = plain(v, 1, &special)) == 0)
 		return 0;
-	pd_buf_add(b, ";", 1);
+	put(b, ";", 1);
 	pd_buf_adds(b, name);
-	pd_buf_add(b, special ? "=\"" : "=", special ? 2 : 1);
-	pd_buf_adds(b, v);
+	put(b, special ? "=\"" : "=", special ? 2 : 1);
+	put(b, v, n);
 	if (special)
-		pd_buf_add(b, "\"", 1);
+		put(b, "\"", 1);
 	return 1;
 }
 
 /* Appends ";NAME=VALUE" for one of libical's enumerated values. */
 static void
-put_enum(struct pd_buf *b, const char *name, int e)
+put_enum(struct rctx *c, const char *name, int e)
 {
-	pd_buf_add(b, ";", 1);
+	struct pd_buf *b = &c->line;
+	const char *w = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nwords && w == NULL; i++)
+		if (c->words[i].e == e)
+			w = c->words[i].s;
+	if (w == NULL && (w = icalparameter_enum_to_string(e)) != NULL &&
+	    c->nwords < sizeof(c->words) / sizeof(c->words[0])) {
+		c->words[c->nwords].e = e;
+		c->words[c->nwords++].s = w;
+	}
+	put(b, ";", 1);
 	pd_buf_adds(b, name);
-	pd_buf_add(b, "=", 1);
-	pd_buf_adds(b, icalparameter_enum_to_string(e));
+	put(b, "=", 1);
+	pd_buf_adds(b, w);
 }
 
 /* Appends ":" and the cal-address, folds and writes the line. */
@@ -1306,17 +1404,211 @@ static int
 put_line(struct rctx *c, const char *addr, int *done)
 {
 	struct pd_buf *b = &c->line;
+	size_t n;
 	int special;
 
-	if (!plain(addr, 0, &special))
+	if ((n = plain(addr, 0, &special)) == 0)
 		return PD_OK;
-	pd_buf_add(b, ":", 1);
-	pd_buf_adds(b, addr);
+	put(b, ":", 1);
+	put(b, addr, n);
 	if (pd_buf_failed(b))
 		return b->err;
 	fold_line(&c->out, b->data, b->len);
 	*done = 1;
 	return pd_buf_failed(&c->out) ? c->out.err : PD_OK;
+}
+
+/*
+ * Properties written straight, with the bytes libical would write (it is
+ * what a rendering spends most of its time in otherwise).  Each writer
+ * leaves *done at 0, or falls back to libical itself, for a value it
+ * cannot vouch for: anything but well-formed UTF-8 without control
+ * characters (newlines allowed where libical escapes them).
+ */
+#define ESC_TEXT	1	/* TEXT: backslash, ';', ',' and newline */
+#define ESC_X		2	/* X- values, CATEGORIES: backslash, newline */
+#define ESC_URI		3	/* as is; no backslash or newline */
+
+/* Appends v escaped as libical escapes it; 0 when v is not plain. */
+static int
+put_value(struct pd_buf *b, const char *v, int esc)
+{
+	const char *set = esc == ESC_TEXT ? "\\;,\n" : "\\\n";
+	size_t n;
+	int special;
+
+	if ((n = plain(v, PLAIN_LINES, &special)) == 0)
+		return 0;
+	if (esc == ESC_URI) {
+		if (strpbrk(v, "\\\n") != NULL)
+			return 0;
+		put(b, v, n);
+		return 1;
+	}
+	for (;;) {
+		n = strcspn(v, set);
+		put(b, v, n);
+		if (v[n] == '\0')
+			return 1;
+		put(b, v[n] == '\n' ? "\\n" : "\\", v[n] == '\n' ? 2 : 1);
+		if (v[n] != '\n')
+			put(b, v + n, 1);
+		v += n + 1;
+	}
+}
+
+/* Folds and writes c->line, which holds one whole content line. */
+static int
+put_built(struct rctx *c, int *done)
+{
+	if (pd_buf_failed(&c->line))
+		return c->line.err;
+	fold_line(&c->out, c->line.data, c->line.len);
+	*done = 1;
+	return pd_buf_failed(&c->out) ? c->out.err : PD_OK;
+}
+
+/* Writes prop (taken over) through libical, alone. */
+static int
+emit_one(struct rctx *c, icalproperty *prop)
+{
+	icalcomponent *holder;
+	int rc;
+
+	if (prop == NULL)
+		return PD_ENOMEM;
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL) {
+		icalproperty_free(prop);
+		return PD_ENOMEM;
+	}
+	icalcomponent_add_property(holder, prop);
+	rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
+/*
+ * "NAME:value": straight when it can, else the property make() or
+ * new_xprop() (make NULL) builds.  An empty X- value is left out.
+ */
+static int
+put_prop(struct rctx *c, const char *name, const char *v, int esc,
+    icalproperty *(*make)(const char *))
+{
+	struct pd_buf *b = &c->line;
+	int done = 0, rc;
+
+	if (make == NULL && (v == NULL || *v == '\0'))
+		return PD_OK;
+	pd_buf_reset(b);
+	pd_buf_adds(b, name);
+	pd_buf_add(b, ":", 1);
+	if (put_value(b, v, esc) &&
+	    ((rc = put_built(c, &done)) != PD_OK || done))
+		return rc;
+	return emit_one(c, make != NULL ? make(v) : new_xprop(name, v));
+}
+
+/* Appends sep (or nothing) and v (0 <= v < 10^width) in width digits. */
+static void
+put_digits(struct pd_buf *b, const char *sep, int v, int width)
+{
+	char d[4];
+	int i;
+
+	if (sep != NULL)
+		pd_buf_adds(b, sep);
+	for (i = width - 1; i >= 0; i--, v /= 10)
+		d[i] = (char)('0' + v % 10);
+	pd_buf_add(b, d, (size_t)width);
+}
+
+/* "NAME:YYYYMMDDTHHMMSSZ" of unix time t, as utc_time() gives it. */
+static int
+put_utc(struct rctx *c, const char *name, int64_t t,
+    icalproperty *(*make)(struct icaltimetype))
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	int done = 0;
+
+	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
+		return emit_one(c, make(utc_time(t)));
+	pd_buf_reset(&c->line);
+	pd_buf_adds(&c->line, name);
+	put_digits(&c->line, ":", tm.tm_year + 1900, 4);
+	put_digits(&c->line, NULL, tm.tm_mon + 1, 2);
+	put_digits(&c->line, NULL, tm.tm_mday, 2);
+	put_digits(&c->line, "T", tm.tm_hour, 2);
+	put_digits(&c->line, NULL, tm.tm_min, 2);
+	put_digits(&c->line, NULL, tm.tm_sec, 2);
+	pd_buf_add(&c->line, "Z", 1);
+	return put_built(c, &done);
+}
+
+/* add_when() written straight. */
+static int
+put_when(struct rctx *c, icalproperty_kind kind, const char *value,
+    int all_day, const char *tzid, const char *what)
+{
+	struct pd_buf *b = &c->line;
+	icalcomponent *holder;
+	char norm[17];
+	int done = 0, rc;
+
+	pd_buf_reset(b);
+	pd_buf_adds(b, kind == ICAL_DTSTART_PROPERTY ? "DTSTART" : "DTEND");
+	if (pd_tz_normalize(value, all_day, norm) != PD_OK)
+		goto libical;
+	if (all_day)
+		pd_buf_adds(b, ";VALUE=DATE");
+	else if (!is_utc(tzid) && !put_param(b, "TZID", tzid))
+		goto libical;
+	pd_buf_add(b, ":", 1);
+	pd_buf_add(b, norm, 4);
+	pd_buf_add(b, norm + 5, 2);
+	pd_buf_add(b, norm + 8, 2);
+	if (!all_day) {
+		pd_buf_add(b, "T", 1);
+		pd_buf_add(b, norm + 11, 2);
+		pd_buf_add(b, norm + 14, 2);
+		pd_buf_add(b, is_utc(tzid) ? "00Z" : "00", is_utc(tzid) ? 3 : 2);
+	}
+	return put_built(c, &done);
+libical:
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
+		return PD_ENOMEM;
+	if ((rc = add_when(c, holder, kind, value, all_day, tzid, what)) ==
+	    PD_OK)
+		rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
+/* "STATUS:" and "SEQUENCE:" lines, as libical writes them. */
+static int
+put_status(struct rctx *c, icalproperty_status st, int sequence)
+{
+	pd_buf_reset(&c->line);
+	pd_buf_addf(&c->line, "STATUS:%s\r\nSEQUENCE:%d\r\n",
+	    icalproperty_status_to_string(st), sequence);
+	if (pd_buf_failed(&c->line))
+		return c->line.err;
+	return pd_buf_add(&c->out, c->line.data, c->line.len);
+}
+
+/* ";NAME=value" after param_text(); 0 when libical must write it. */
+static int
+put_xparam(struct rctx *c, const char *name, const char *value, int *rc)
+{
+	const char *v;
+
+	if ((v = param_text(&c->tmp, value)) == NULL) {
+		*rc = PD_ENOMEM;
+		return 0;
+	}
+	return put_param(&c->line, name, v);
 }
 
 /* add_attendance() as a line; *done stays 0 when libical must do it. */
@@ -1331,11 +1623,11 @@ line_attendance(struct rctx *c, const struct pd_attendance *a, int *done)
 	*done = 0;
 	pd_buf_reset(b);
 	pd_buf_adds(b, "ATTENDEE");
-	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
-	put_enum(b, "ROLE", att_role(a->role));
-	put_enum(b, "PARTSTAT", att_partstat(a->status));
+	put_enum(c, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
+	put_enum(c, "ROLE", att_role(a->role));
+	put_enum(c, "PARTSTAT", att_partstat(a->status));
 	if (addressee(c, &a->person))
-		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
+		put_enum(c, "RSVP", ICAL_RSVP_TRUE);
 	if (delegated) {
 		if ((v = delegate_uri(&c->tmp, a->delegate)) == NULL)
 			return PD_ENOMEM;
@@ -1373,11 +1665,11 @@ line_speaker(struct rctx *c, const struct pd_talk *t, int *done)
 	*done = 0;
 	pd_buf_reset(b);
 	pd_buf_adds(b, "ATTENDEE");
-	put_enum(b, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
-	put_enum(b, "ROLE", ICAL_ROLE_REQPARTICIPANT);
-	put_enum(b, "PARTSTAT", talk_partstat(t->status));
+	put_enum(c, "CUTYPE", ICAL_CUTYPE_INDIVIDUAL);
+	put_enum(c, "ROLE", ICAL_ROLE_REQPARTICIPANT);
+	put_enum(c, "PARTSTAT", talk_partstat(t->status));
 	if (addressee(c, &t->speaker))
-		put_enum(b, "RSVP", ICAL_RSVP_TRUE);
+		put_enum(c, "RSVP", ICAL_RSVP_TRUE);
 	if (t->speaker.name != NULL && *t->speaker.name != '\0') {
 		if ((v = param_text(&c->tmp, t->speaker.name)) == NULL)
 			return PD_ENOMEM;
@@ -1514,6 +1806,118 @@ add_agenda_prop(struct rctx *c, icalcomponent *comp,
 	    a->to != NULL ? a->to : "");
 }
 
+/* The event's ORGANIZER, as emit_event() would add it through libical. */
+static int
+put_organizer(struct rctx *c, const struct pd_person *p)
+{
+	icalproperty *prop;
+	const char *addr;
+	int done = 0, rc = PD_OK;
+
+	pd_buf_reset(&c->line);
+	pd_buf_adds(&c->line, "ORGANIZER");
+	if (p->name == NULL || *p->name == '\0' ||
+	    put_xparam(c, "CN", p->name, &rc)) {
+		if ((addr = cal_address_ex(c, p, c->opts->imip)) == NULL)
+			return PD_ENOMEM;
+		if ((rc = put_line(c, addr, &done)) != PD_OK || done)
+			return rc;
+	}
+	if (rc != PD_OK)
+		return rc;
+	if ((addr = cal_address_ex(c, p, c->opts->imip)) == NULL ||
+	    (prop = icalproperty_new_organizer(addr)) == NULL)
+		return PD_ENOMEM;
+	if ((rc = add_cn(prop, &c->tmp, p->name)) != PD_OK) {
+		icalproperty_free(prop);
+		return rc;
+	}
+	return emit_one(c, prop);
+}
+
+/* Writes what add_agenda_prop() adds, straight when it can. */
+static int
+put_agenda(struct rctx *c, const struct pd_agenda_item *a)
+{
+	icalcomponent *holder;
+	int done = 0, rc = PD_OK;
+
+	if (a->title != NULL && *a->title != '\0') {
+		pd_buf_reset(&c->line);
+		pd_buf_adds(&c->line, "X-PODIUM-AGENDA");
+		if ((a->label == NULL || *a->label == '\0' ||
+		    put_xparam(c, "X-PODIUM-LABEL", a->label, &rc)) &&
+		    put_xparam(c, "X-PODIUM-FROM", a->from != NULL ? a->from :
+		    "", &rc) &&
+		    put_xparam(c, "X-PODIUM-TO", a->to != NULL ? a->to : "",
+		    &rc)) {
+			pd_buf_add(&c->line, ":", 1);
+			if (put_value(&c->line, a->title, ESC_X) &&
+			    ((rc = put_built(c, &done)) != PD_OK || done))
+				return rc;
+		}
+		if (rc != PD_OK)
+			return rc;
+	}
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
+		return PD_ENOMEM;
+	if ((rc = add_agenda_prop(c, holder, a)) == PD_OK)
+		rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
+/* Writes what add_talk_prop() adds, straight when it can. */
+static int
+put_talk(struct rctx *c, const struct pd_talk *t)
+{
+	icalcomponent *holder;
+	const char *addr;
+	char from[16], to[16];
+	int done = 0, rc = PD_OK, ok;
+
+	if (t->title == NULL || *t->title == '\0')
+		goto libical;	/* which words the error */
+	pd_buf_reset(&c->line);
+	pd_buf_adds(&c->line, "X-PODIUM-TALK");
+	ok = (t->uid == NULL || put_xparam(c, "X-PODIUM-UID", t->uid, &rc)) &&
+	    put_xparam(c, "X-PODIUM-STATUS", pd_talk_status_name(t->status),
+	    &rc);
+	if (ok && has_person(&t->speaker)) {
+		if ((addr = cal_address(c, &t->speaker)) == NULL)
+			return PD_ENOMEM;
+		ok = put_xparam(c, "X-PODIUM-SPEAKER", addr, &rc);
+	}
+	if (ok && has_person(&t->via)) {
+		if ((addr = cal_address(c, &t->via)) == NULL)
+			return PD_ENOMEM;
+		ok = put_xparam(c, "X-PODIUM-VIA", addr, &rc);
+	}
+	if (ok && t->alternative_to != NULL)
+		ok = put_xparam(c, "X-PODIUM-ALTERNATIVE-TO", t->alternative_to,
+		    &rc);
+	if (ok && t->start != NULL && t->end != NULL)
+		ok = compact_local(t->start, from) == PD_OK &&
+		    compact_local(t->end, to) == PD_OK &&
+		    put_xparam(c, "X-PODIUM-START", from, &rc) &&
+		    put_xparam(c, "X-PODIUM-END", to, &rc);
+	if (rc != PD_OK)
+		return rc;
+	if (ok) {
+		pd_buf_add(&c->line, ":", 1);
+		if (put_value(&c->line, t->title, ESC_X) &&
+		    ((rc = put_built(c, &done)) != PD_OK || done))
+			return rc;
+	}
+libical:
+	if ((holder = icalcomponent_new_x("X-PODIUM-HOLDER")) == NULL)
+		return PD_ENOMEM;
+	if ((rc = add_talk_prop(c, holder, t)) == PD_OK)
+		rc = emit_props(c, holder);
+	icalcomponent_free(holder);
+	return rc;
+}
+
 static int
 single_line(const char *s)
 {
@@ -1544,28 +1948,13 @@ static int
 emit_talk_event(struct rctx *c, const struct pd_event *ev,
     const struct pd_talk *t, const char *tzid)
 {
-	icalcomponent *ve;
-	icalproperty *p;
 	icalproperty_status st;
-	int rc = PD_ENOMEM;
+	icalproperty *p;
+	int rc, done = 0;
 
 	if (t->uid == NULL || *t->uid == '\0' || !single_line(t->uid))
 		return pd_error_set(c->err, PD_EINVAL, "uid",
 		    "uid: timed talk '%s' needs a UID", t->title);
-	if ((ve = icalcomponent_new_vevent()) == NULL)
-		return PD_ENOMEM;
-	if (add_prop(ve, icalproperty_new_uid(t->uid)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_dtstamp(utc_time(t->updated))) !=
-	    PD_OK ||
-	    add_prop(ve, icalproperty_new_lastmodified(utc_time(t->updated)))
-	    != PD_OK)
-		goto out;
-	if ((rc = add_when(c, ve, ICAL_DTSTART_PROPERTY, t->start, 0, tzid,
-	    "start")) != PD_OK ||
-	    (rc = add_when(c, ve, ICAL_DTEND_PROPERTY, t->end, 0, tzid,
-	    "end")) != PD_OK)
-		goto out;
-	rc = PD_ENOMEM;
 	switch (t->status) {
 	case PD_TALK_CONFIRMED:
 		st = ICAL_STATUS_CONFIRMED;
@@ -1579,24 +1968,41 @@ emit_talk_event(struct rctx *c, const struct pd_event *ev,
 	}
 	if (ev->status == PD_EVENT_CANCELLED)
 		st = ICAL_STATUS_CANCELLED;
-	if (add_prop(ve, icalproperty_new_summary(t->title)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_status(st)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_sequence(ev->sequence)) != PD_OK)
-		goto out;
-	if ((p = icalproperty_new_relatedto(ev->uid)) == NULL)
-		goto out;
-	icalproperty_add_parameter(p,
-	    icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
-	icalcomponent_add_property(ve, p);
-	if (add_xprop(ve, "X-PODIUM-KIND", "talk") != PD_OK)
-		goto out;
-	if ((rc = emit_comp(c, ve, EMIT_NO_END)) != PD_OK ||
+	/* Straight, as emit_event() writes its properties. */
+	if ((rc = pd_buf_adds(&c->out, "BEGIN:VEVENT\r\n")) != PD_OK ||
+	    (rc = put_prop(c, "UID", t->uid, ESC_TEXT,
+	    icalproperty_new_uid)) != PD_OK ||
+	    (rc = put_utc(c, "DTSTAMP", t->updated,
+	    icalproperty_new_dtstamp)) != PD_OK ||
+	    (rc = put_utc(c, "LAST-MODIFIED", t->updated,
+	    icalproperty_new_lastmodified)) != PD_OK ||
+	    (rc = put_when(c, ICAL_DTSTART_PROPERTY, t->start, 0, tzid,
+	    "start")) != PD_OK ||
+	    (rc = put_when(c, ICAL_DTEND_PROPERTY, t->end, 0, tzid,
+	    "end")) != PD_OK ||
+	    (rc = put_prop(c, "SUMMARY", t->title, ESC_TEXT,
+	    icalproperty_new_summary)) != PD_OK ||
+	    (rc = put_status(c, st, ev->sequence)) != PD_OK)
+		return rc;
+	/* A UID that libical would escape is left to libical. */
+	pd_buf_reset(&c->line);
+	pd_buf_adds(&c->line, "RELATED-TO;RELTYPE=PARENT:");
+	if (strpbrk(ev->uid, "\\;,") == NULL &&
+	    put_value(&c->line, ev->uid, ESC_URI)) {
+		if ((rc = put_built(c, &done)) != PD_OK)
+			return rc;
+	} else {
+		if ((p = icalproperty_new_relatedto(ev->uid)) == NULL)
+			return PD_ENOMEM;
+		icalproperty_add_parameter(p,
+		    icalparameter_new_reltype(ICAL_RELTYPE_PARENT));
+		if ((rc = emit_one(c, p)) != PD_OK)
+			return rc;
+	}
+	if ((rc = pd_buf_adds(&c->out, "X-PODIUM-KIND:talk\r\n")) != PD_OK ||
 	    (rc = put_speaker(c, t)) != PD_OK)
-		goto out;
-	rc = pd_buf_adds(&c->out, "END:VEVENT\r\n");
-out:
-	icalcomponent_free(ve);
-	return rc;
+		return rc;
+	return pd_buf_adds(&c->out, "END:VEVENT\r\n");
 }
 
 static int
@@ -1614,11 +2020,9 @@ static int
 emit_event(struct rctx *c, const struct pd_event *ev)
 {
 	const char *tzid = ev->tzid != NULL ? ev->tzid : PD_TZ_DEFAULT;
-	icalcomponent *ve;
-	icalproperty *p;
-	const char *addr, *desc;
+	const char *desc;
 	size_t i;
-	int rc = PD_ENOMEM, self_attends;
+	int rc, self_attends;
 
 	if (ev->uid == NULL || *ev->uid == '\0' || !single_line(ev->uid))
 		return pd_error_set(c->err, PD_EINVAL, "uid",
@@ -1635,56 +2039,59 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 		return pd_error_set(c->err, PD_EINVAL, "url",
 		    "url: event %s has a line break in URL or RRULE",
 		    ev->uid);
-	if ((ve = icalcomponent_new_vevent()) == NULL)
-		return PD_ENOMEM;
-	if (add_prop(ve, icalproperty_new_uid(ev->uid)) != PD_OK ||
-	    add_prop(ve, icalproperty_new_dtstamp(utc_time(ev->updated))) !=
+	/*
+	 * Property by property, in libical's order and with its bytes, each
+	 * straight or, for a value only libical can vouch for, by libical.
+	 */
+	if ((rc = pd_buf_adds(&c->out, "BEGIN:VEVENT\r\n")) != PD_OK ||
+	    (rc = put_prop(c, "UID", ev->uid, ESC_TEXT,
+	    icalproperty_new_uid)) != PD_OK ||
+	    (rc = put_utc(c, "DTSTAMP", ev->updated,
+	    icalproperty_new_dtstamp)) != PD_OK ||
+	    (ev->created != 0 && (rc = put_utc(c, "CREATED", ev->created,
+	    icalproperty_new_created)) != PD_OK) ||
+	    (rc = put_utc(c, "LAST-MODIFIED", ev->updated,
+	    icalproperty_new_lastmodified)) != PD_OK ||
+	    (rc = put_when(c, ICAL_DTSTART_PROPERTY, ev->start, ev->all_day,
+	    tzid, "start")) != PD_OK ||
+	    (rc = put_when(c, ICAL_DTEND_PROPERTY, ev->end, ev->all_day, tzid,
+	    "end")) != PD_OK ||
+	    (rc = put_prop(c, "SUMMARY", ev->title, ESC_TEXT,
+	    icalproperty_new_summary)) != PD_OK)
+		goto out;
+	if ((desc = description_text(c, ev)) == NULL) {
+		rc = PD_ENOMEM;
+		goto out;
+	}
+	if ((*desc != '\0' && (rc = put_prop(c, "DESCRIPTION", desc,
+	    ESC_TEXT, icalproperty_new_description)) != PD_OK) ||
+	    ((ev->nagenda > 0 || ev->ntalks > 0) && (rc = put_prop(c,
+	    "X-PODIUM-DESCRIPTION", ev->description, ESC_X, NULL)) != PD_OK) ||
+	    (ev->location != NULL && *ev->location != '\0' &&
+	    (rc = put_prop(c, "LOCATION", ev->location, ESC_TEXT,
+	    icalproperty_new_location)) != PD_OK))
+		goto out;
+	if ((rc = put_status(c, event_status(ev->status), ev->sequence)) !=
 	    PD_OK)
 		goto out;
-	if (ev->created != 0 && add_prop(ve,
-	    icalproperty_new_created(utc_time(ev->created))) != PD_OK)
-		goto out;
-	if (add_prop(ve, icalproperty_new_lastmodified(utc_time(ev->updated)))
-	    != PD_OK)
-		goto out;
-	if ((rc = add_when(c, ve, ICAL_DTSTART_PROPERTY, ev->start,
-	    ev->all_day, tzid, "start")) != PD_OK ||
-	    (rc = add_when(c, ve, ICAL_DTEND_PROPERTY, ev->end, ev->all_day,
-	    tzid, "end")) != PD_OK)
-		goto out;
-	rc = PD_ENOMEM;
-	if (add_prop(ve, icalproperty_new_summary(ev->title)) != PD_OK)
-		goto out;
-	if ((desc = description_text(c, ev)) == NULL)
-		goto out;
-	if (*desc != '\0' &&
-	    add_prop(ve, icalproperty_new_description(desc)) != PD_OK)
-		goto out;
-	if ((ev->nagenda > 0 || ev->ntalks > 0) &&
-	    add_xprop(ve, "X-PODIUM-DESCRIPTION", ev->description) != PD_OK)
-		goto out;
-	if (ev->location != NULL && *ev->location != '\0' &&
-	    add_prop(ve, icalproperty_new_location(ev->location)) != PD_OK)
-		goto out;
-	if (add_prop(ve, icalproperty_new_status(event_status(ev->status))) !=
-	    PD_OK ||
-	    add_prop(ve, icalproperty_new_sequence(ev->sequence)) != PD_OK)
-		goto out;
-	if (ev->url != NULL && *ev->url != '\0' &&
-	    add_prop(ve, icalproperty_new_url(ev->url)) != PD_OK)
+	if (ev->url != NULL && *ev->url != '\0' && (rc = put_prop(c, "URL",
+	    ev->url, ESC_URI, icalproperty_new_url)) != PD_OK)
 		goto out;
 	for (i = 0; i < ev->ntopics; i++)
 		if (ev->topics[i] != NULL && *ev->topics[i] != '\0' &&
-		    add_prop(ve, icalproperty_new_categories(ev->topics[i])) !=
-		    PD_OK)
+		    (rc = put_prop(c, "CATEGORIES", ev->topics[i], ESC_X,
+		    icalproperty_new_categories)) != PD_OK)
 			goto out;
 	for (i = 0; i < ev->nlinks; i++)
-		if (add_xprop(ve, "X-PODIUM-LINK", ev->links[i]) != PD_OK)
+		if ((rc = put_prop(c, "X-PODIUM-LINK", ev->links[i], ESC_X,
+		    NULL)) != PD_OK)
 			goto out;
-	if (add_xprop(ve, "X-PODIUM-GROUP", ev->group_name) != PD_OK)
+	if ((rc = put_prop(c, "X-PODIUM-GROUP", ev->group_name, ESC_X,
+	    NULL)) != PD_OK)
 		goto out;
 	if (directory(c) && ev->public_attendance &&
-	    add_xprop(ve, "X-PODIUM-ATTENDANCE", "PUBLIC") != PD_OK)
+	    (rc = pd_buf_adds(&c->out, "X-PODIUM-ATTENDANCE:PUBLIC\r\n")) !=
+	    PD_OK)
 		goto out;
 	if (ev->rrule != NULL && *ev->rrule != '\0') {
 		struct icalrecurrencetype r =
@@ -1697,27 +2104,19 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 			    ev->rrule);
 			goto out;
 		}
-		if (add_prop(ve, icalproperty_new_rrule(r)) != PD_OK)
+		if ((rc = emit_one(c, icalproperty_new_rrule(r))) != PD_OK)
 			goto out;
 	}
-	if (has_person(&ev->organizer)) {
-		if ((addr = cal_address_ex(c, &ev->organizer,
-		    c->opts->imip)) == NULL ||
-		    (p = icalproperty_new_organizer(addr)) == NULL)
-			goto out;
-		icalcomponent_add_property(ve, p);
-		if ((rc = add_cn(p, &c->tmp, ev->organizer.name)) != PD_OK)
-			goto out;
-	}
+	if (has_person(&ev->organizer) &&
+	    (rc = put_organizer(c, &ev->organizer)) != PD_OK)
+		goto out;
 	for (i = 0; i < ev->nagenda; i++)
-		if ((rc = add_agenda_prop(c, ve, &ev->agenda[i])) != PD_OK)
+		if ((rc = put_agenda(c, &ev->agenda[i])) != PD_OK)
 			goto out;
 	for (i = 0; i < ev->ntalks; i++)
-		if ((rc = add_talk_prop(c, ve, &ev->talks[i])) != PD_OK)
+		if ((rc = put_talk(c, &ev->talks[i])) != PD_OK)
 			goto out;
 	/* The ATTENDEEs come last and are written as lines (see plain()). */
-	if ((rc = emit_comp(c, ve, EMIT_NO_END)) != PD_OK)
-		goto out;
 	for (i = 0; i < ev->nattendances; i++)
 		if (named(c, ev, &ev->attendances[i]) &&
 		    (rc = put_attendance(c, &ev->attendances[i])) != PD_OK)
@@ -1741,7 +2140,6 @@ emit_event(struct rctx *c, const struct pd_event *ev)
 	}
 	rc = PD_OK;
 out:
-	icalcomponent_free(ve);
 	return rc;
 }
 
@@ -1770,6 +2168,8 @@ emit_zone_ids(struct rctx *c, const char **ids, size_t n)
 	size_t i;
 	int rc = PD_OK;
 
+	if (n == 0)	/* ids may be NULL then, which qsort must not see */
+		return PD_OK;
 	qsort(ids, n, sizeof(*ids), cmp_str);
 	for (i = 0; i < n && rc == PD_OK; i++) {
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
@@ -1844,6 +2244,7 @@ begin(struct rctx *c, const struct pd_render_opts *opts, struct pd_buf *out,
 	pd_buf_init(&c->tmp, 0);
 	pd_buf_init(&c->addr, 0);
 	pd_buf_init(&c->line, 0);
+	c->nwords = 0;
 }
 
 /* Gives the text back to *out, frees the scratch, words rc. */

@@ -63,7 +63,7 @@
  * found by another query is loaded through the primary key.
  */
 enum scope { SC_ALL, SC_ONE, SC_GROUP, SC_TOPIC, SC_PERSON, SC_UPCOMING,
-	SC_IDS };
+	SC_IDS, SC_RANGE };
 
 static const char *const event_where[] = {
 	"",
@@ -75,6 +75,7 @@ static const char *const event_where[] = {
 	"UNION SELECT event_id FROM talk WHERE speaker_id = ?1) ",
 	"WHERE e.series_end_utc > ?1 ",
 	"WHERE e.id IN (SELECT value FROM json_each(?1)) ",
+	"WHERE e.id BETWEEN ?1 AND ?3 ",
 };
 
 static const char *const part_where[] = {
@@ -89,6 +90,7 @@ static const char *const part_where[] = {
 	"WHERE x.event_id IN (SELECT id FROM event "
 	"WHERE series_end_utc > ?1) ",
 	"WHERE x.event_id IN (SELECT value FROM json_each(?1)) ",
+	"WHERE x.event_id BETWEEN ?1 AND ?3 ",
 };
 
 static int
@@ -873,13 +875,21 @@ struct evset {
 	struct evidx *idx;
 	size_t last;		/* the event the previous part row went to */
 	int64_t since;		/* nonzero: only series ending at or after */
+	int64_t hi;		/* SC_RANGE: the last id (?3) */
+	struct pd_person *people;	/* those attendances name, by id */
+	size_t npeople;
 };
 
 static void
 evset_free(struct evset *set)
 {
+	size_t i;
+
 	pd_event_list_free(set->ev, set->n);
 	free(set->idx);
+	for (i = 0; i < set->npeople; i++)
+		pd_person_clear(&set->people[i]);
+	free(set->people);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -1026,7 +1036,9 @@ load_events(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 	    "ORDER BY e.start_utc, e.uid", &stmt)) != PD_OK ||
 	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
 	    (set->since != 0 && (rc = pd_st_bind_int64(st, stmt, 2,
-	    set->since)) != PD_OK))
+	    set->since)) != PD_OK) ||
+	    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
+	    set->hi)) != PD_OK))
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&set->ev, set->n, sizeof(*set->ev)) != PD_OK) {
@@ -1071,23 +1083,37 @@ add_str(char ***v, size_t *n, sqlite3_stmt *stmt, int col)
 }
 
 static int
-topic_row(sqlite3_stmt *stmt, struct pd_event *ev)
+cmp_person(const void *a, const void *b)
 {
+	const struct pd_person *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+topic_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
+{
+	(void)set;
 	return add_str(&ev->topics, &ev->ntopics, stmt, 1);
 }
 
 static int
-link_row(sqlite3_stmt *stmt, struct pd_event *ev)
+link_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
+	(void)set;
 	return add_str(&ev->links, &ev->nlinks, stmt, 1);
 }
 
 static int
-agenda_row(sqlite3_stmt *stmt, struct pd_event *ev)
+agenda_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
 	struct pd_agenda_item *a;
 	int rc;
 
+	(void)set;
 	if ((rc = pd_st_grow(&ev->agenda, ev->nagenda,
 	    sizeof(*ev->agenda))) != PD_OK)
 		return rc;
@@ -1137,10 +1163,12 @@ out:
 }
 
 static int
-talk_row(sqlite3_stmt *stmt, struct pd_event *ev)
+talk_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
 	int rc;
 
+	(void)set;
 	if ((rc = pd_st_grow(&ev->talks, ev->ntalks,
 	    sizeof(*ev->talks))) != PD_OK ||
 	    (rc = read_talk(stmt, &ev->talks[ev->ntalks])) != PD_OK)
@@ -1150,11 +1178,19 @@ talk_row(sqlite3_stmt *stmt, struct pd_event *ev)
 }
 
 static int
-attendance_row(sqlite3_stmt *stmt, struct pd_event *ev)
+attendance_row(const struct evset *set, sqlite3_stmt *stmt,
+    struct pd_event *ev)
 {
+	const struct pd_person *who;
+	struct pd_person key;
 	struct pd_attendance *a;
 	int rc;
 
+	/* Everyone an attendance names was loaded (load_people()). */
+	key.id = sqlite3_column_int64(stmt, 6);
+	if ((who = bsearch(&key, set->people, set->npeople,
+	    sizeof(*set->people), cmp_person)) == NULL)
+		return PD_OK;	/* gone: as the join left it out */
 	if ((rc = pd_st_grow(&ev->attendances, ev->nattendances,
 	    sizeof(*ev->attendances))) != PD_OK)
 		return rc;
@@ -1163,7 +1199,7 @@ attendance_row(sqlite3_stmt *stmt, struct pd_event *ev)
 	a->id = sqlite3_column_int64(stmt, 1);
 	a->updated = sqlite3_column_int64(stmt, 5);
 	if ((rc = pd_st_col_str(stmt, 4, &a->delegate)) != PD_OK ||
-	    (rc = pd_st_row_person(stmt, 6, &a->person)) != PD_OK)
+	    (rc = pd_person_copy(&a->person, who)) != PD_OK)
 		goto out;
 	if (pd_role_parse((const char *)sqlite3_column_text(stmt, 2),
 	    &a->role) != PD_OK ||
@@ -1182,7 +1218,8 @@ out:
 struct part {
 	const char *head;	/* SELECT x.event_id, ... FROM table x ... */
 	const char *order;
-	int (*row)(sqlite3_stmt *stmt, struct pd_event *ev);
+	int (*row)(const struct evset *set, sqlite3_stmt *stmt,
+	    struct pd_event *ev);
 };
 
 static const struct part parts[] = {
@@ -1195,12 +1232,52 @@ static const struct part parts[] = {
 	  "FROM agenda_item x ",
 	  "ORDER BY x.event_id, x.pos, x.id", agenda_row },
 	{ TALK_SELECT, "ORDER BY x.event_id, x.pos, x.id", talk_row },
+	/* Their people come from the load's people (load_people()). */
 	{ "SELECT x.event_id, x.id, x.role, x.status, x.delegate, x.updated, "
-	  PD_ST_PERSON_COLS("p", "o") " FROM attendance x "
-	  "JOIN person p ON p.id = x.person_id "
-	  "LEFT JOIN org o ON o.id = p.org_id ",
+	  "x.person_id FROM attendance x ",
 	  "ORDER BY x.event_id, x.id", attendance_row },
 };
+
+/*
+ * The people the load's attendances name, once each, sorted by id: a
+ * person attends hundreds of events, and joining them to every
+ * attendance row was a fifth of loading a programme.
+ */
+static int
+load_people(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
+    struct evset *set)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if ((rc = prepare3(st, "SELECT " PD_ST_PERSON_COLS("p", "o")
+	    " FROM person p LEFT JOIN org o ON o.id = p.org_id "
+	    "WHERE p.id IN (SELECT x.person_id FROM attendance x ",
+	    part_where[sc], ") ORDER BY p.id", &stmt)) != PD_OK ||
+	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
+	    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
+	    set->hi)) != PD_OK))
+		goto out;
+	while ((rc = pd_st_step(st, stmt)) == 1) {
+		if (pd_st_grow(&set->people, set->npeople,
+		    sizeof(*set->people)) != PD_OK) {
+			rc = oom(st);
+			goto out;
+		}
+		if ((rc = pd_st_row_person(stmt, 0,
+		    &set->people[set->npeople])) != PD_OK) {
+			rc = row_err(st, rc);
+			goto out;
+		}
+		set->npeople++;
+	}
+	if (rc < 0)
+		goto out;
+	rc = PD_OK;
+out:
+	pd_st_release(stmt);
+	return rc;
+}
 
 static int
 load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
@@ -1213,17 +1290,21 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 
 	if (set->n == 0)
 		return PD_OK;
+	if ((rc = load_people(st, sc, arg, ids, set)) != PD_OK)
+		return rc;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if ((rc = prepare3(st, parts[i].head, part_where[sc],
 		    parts[i].order, &stmt)) != PD_OK ||
-		    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK)
+		    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
+		    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
+		    set->hi)) != PD_OK))
 			goto out;
 		set->last = 0;
 		while ((rc = pd_st_step(st, stmt)) == 1) {
 			ev = evset_find(set, sqlite3_column_int64(stmt, 0));
 			if (ev == NULL)
 				continue;
-			if ((rc = parts[i].row(stmt, ev)) != PD_OK) {
+			if ((rc = parts[i].row(set, stmt, ev)) != PD_OK) {
 				rc = row_err(st, rc);
 				goto out;
 			}
@@ -1302,7 +1383,7 @@ static int
 event_load(struct pd_store *st, int64_t id, int with_parts,
     struct pd_event **out)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_event *ev = NULL;
 	int rc;
 
@@ -2248,7 +2329,7 @@ static int
 calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
     struct pd_calendar **out, struct pd_feed_row **rows, size_t *nrows)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_calendar *cal = NULL;
 	enum scope sc;
 	int64_t arg;
@@ -2268,7 +2349,8 @@ calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
 	 * One read transaction, so that events and parts come from the
 	 * same snapshot even while another process writes.
 	 */
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		rc = pd_st_dberr(st, "database");
 		goto out;
 	}
@@ -2280,7 +2362,7 @@ calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
 	if (rc == PD_OK)
 		rc = load_groups(st, group_where[sc], arg, &cal->groups,
 		    &cal->ngroups);
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
 	if (rc != PD_OK) {
 		if (rows != NULL) {
 			free(*rows);
@@ -2315,6 +2397,26 @@ pd_store_calendar_since(struct pd_store *st, const struct pd_filter *f,
 	return calendar_of(st, f, since, out, NULL, NULL);
 }
 
+/*
+ * The reads are savepoints, so that they nest in one of these: an
+ * export loaded a batch at a time still reads one snapshot.
+ */
+int
+pd_store_snapshot_begin(struct pd_store *st)
+{
+	pd_error_clear(&st->err);
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_snapshot", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return pd_st_dberr(st, "database");
+	return PD_OK;
+}
+
+void
+pd_store_snapshot_end(struct pd_store *st)
+{
+	sqlite3_exec(st->db, "RELEASE pd_snapshot", NULL, NULL, NULL);
+}
+
 int
 pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
     int64_t since, struct pd_calendar **cal, struct pd_feed_row **rows,
@@ -2323,11 +2425,35 @@ pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
 	return calendar_of(st, f, since, cal, rows, n);
 }
 
+/* Loads the events of sc (SC_IDS: js; SC_RANGE: lo..hi) with parts. */
+static int
+events_of(struct pd_store *st, enum scope sc, const char *js, int64_t lo,
+    int64_t hi, struct pd_event **out, size_t *nout)
+{
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	int rc;
+
+	set.hi = hi;
+	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return pd_st_dberr(st, "database");
+	if ((rc = load_events(st, sc, lo, js, &set)) == PD_OK)
+		rc = load_parts(st, sc, lo, js, &set);
+	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
+	if (rc == PD_OK) {
+		*out = set.ev;
+		*nout = set.n;
+		set.ev = NULL;
+		set.n = 0;
+	}
+	evset_free(&set);
+	return rc;
+}
+
 int
 pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
 	struct pd_buf js = PD_BUF_INIT;
 	size_t i;
 	int rc;
@@ -2339,22 +2465,21 @@ pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
 	pd_buf_adds(&js, "]");
 	if (pd_buf_failed(&js))
 		return oom(st);
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		pd_buf_free(&js);
-		return pd_st_dberr(st, "database");
-	}
-	if ((rc = load_events(st, SC_IDS, 0, js.data, &set)) == PD_OK)
-		rc = load_parts(st, SC_IDS, 0, js.data, &set);
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == PD_OK) {
-		*out = set.ev;
-		*nout = set.n;
-		set.ev = NULL;
-		set.n = 0;
-	}
-	evset_free(&set);
+	rc = events_of(st, SC_IDS, js.data, 0, 0, out, nout);
 	pd_buf_free(&js);
 	return rc;
+}
+
+/*
+ * Ranges: one index seek per part table, where a list of ids costs one
+ * per id (a third of an export's loading).
+ */
+int
+pd_store_events_in_range(struct pd_store *st, int64_t lo, int64_t hi,
+    struct pd_event **out, size_t *nout)
+{
+	pd_error_clear(&st->err);
+	return events_of(st, SC_RANGE, NULL, lo, hi, out, nout);
 }
 
 int
@@ -2416,7 +2541,7 @@ int
 pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	int rc;
 
 	pd_error_clear(&st->err);
@@ -2474,7 +2599,7 @@ int
 pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
     int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct mark *mk = NULL, key, *hit;
 	sqlite3_stmt *stmt = NULL;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "podium/buf.h"
+#include "podium/feed.h"
 #include "podium/ical.h"
 #include "podium/model.h"
 #include "podium/schedule.h"
@@ -219,33 +220,49 @@ write_all(int fd, const char *p, size_t len)
 }
 
 /*
- * Replaces path with the data: FILE.tmp, fsync, rename, fsync of the
- * folder, so that after a crash there is the old file or the new one.
- * The organizers' full export holds e-mail addresses and is made 0600.
+ * Replacing path atomically: FILE.tmp is written (atomic_open), then
+ * fsynced and renamed over path, and the folder fsynced (atomic_commit),
+ * so that after a crash there is the old file or the new one.  The
+ * organizers' full export holds e-mail addresses and is made 0600.
  */
-static void
-write_atomic(const char *path, const char *data, size_t len, int public)
+static int
+atomic_open(const char *path, int public, char **tmp)
 {
 	struct pd_buf b = PD_BUF_INIT;
-	char *tmp, *dir, *slash;
-	int fd, dfd, saved;
+	int fd, saved;
 
 	pd_buf_addf(&b, "%s.tmp", path);
-	if ((tmp = pd_buf_detach(&b, NULL)) == NULL)
+	if ((*tmp = pd_buf_detach(&b, NULL)) == NULL)
 		cli_fatal(EX_OSERR, "out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    public ? 0644 : 0600);
 	if (fd == -1) {
 		saved = errno;
-		free(tmp);
+		free(*tmp);
 		cli_fatal(EX_CANTCREAT, "%s: cannot create: %s", path,
 		    strerror(saved));
 	}
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	return fd;
+}
+
+/* Gives up the temporary of a failed write. */
+static void
+atomic_abandon(char *tmp, int fd)
+{
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+}
+
+static void
+atomic_commit(const char *path, char *tmp, int fd)
+{
+	char *dir, *slash;
+	int dfd, saved;
+
+	if (fsync(fd) != 0) {
 		saved = errno;
-		close(fd);
-		unlink(tmp);
-		free(tmp);
+		atomic_abandon(tmp, fd);
 		cli_fatal(EX_IOERR, "%s: cannot write: %s", path,
 		    strerror(saved));
 	}
@@ -267,6 +284,21 @@ write_atomic(const char *path, const char *data, size_t len, int public)
 		close(dfd);
 	}
 	free(dir);
+}
+
+static void
+write_atomic(const char *path, const char *data, size_t len, int public)
+{
+	char *tmp;
+	int fd = atomic_open(path, public, &tmp), saved;
+
+	if (write_all(fd, data, len) != 0) {
+		saved = errno;
+		atomic_abandon(tmp, fd);
+		cli_fatal(EX_IOERR, "%s: cannot write: %s", path,
+		    strerror(saved));
+	}
+	atomic_commit(path, tmp, fd);
 }
 
 /*
@@ -330,10 +362,12 @@ cmd_export(struct cli *c, int argc, char **argv)
 	struct pd_error err = { 0, NULL, NULL };
 	struct pd_filter f = { PD_FILTER_ALL, NULL, 0 };
 	struct pd_calendar *cal = NULL;
+	struct pd_feed_row *rows = NULL;
+	struct pd_store *st;
 	struct pd_person p;
-	char *text = NULL;
-	size_t len = 0;
-	int ch, rc, public = 0, nfilter = 0;
+	char *tmp = NULL;
+	size_t nrows = 0;
+	int ch, rc, public = 0, nfilter = 0, fd = STDOUT_FILENO;
 
 	/* Zeroed: fields added to the options later keep their default. */
 	memset(&ro, 0, sizeof(ro));
@@ -373,7 +407,15 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (public)
 		ro.privacy = PD_PRIVACY_PUBLIC;
 
-	rc = pd_store_calendar(cli_store(c), &f, &cal);
+	/*
+	 * One snapshot; the events are loaded and rendered a batch at a
+	 * time and the text written as one (pd_feed_write).
+	 */
+	st = cli_store(c);
+	if ((rc = pd_store_snapshot_begin(st)) == PD_OK &&
+	    (rc = pd_store_feed_index(st, &f, 0, &cal, &rows, &nrows)) !=
+	    PD_OK)
+		pd_store_snapshot_end(st);
 	if (rc == PD_ENOTFOUND && group != NULL)
 		cli_data_error("group", "no group with slug '%s' (see podium "
 		    "group list)", group);
@@ -382,14 +424,20 @@ cmd_export(struct cli *c, int argc, char **argv)
 		    "topic list)", topic);
 	if (rc != PD_OK)
 		cli_store_error(c, rc, NULL);
-	rc = pd_ical_render(cal, &ro, &text, &len, &err);
-	pd_calendar_free(cal);
-	if (rc != PD_OK)
-		cli_error_exit(rc, &err, "export");
 	if (out != NULL)
-		write_atomic(out, text, len, public);
+		fd = atomic_open(out, public, &tmp);
 	else
-		fwrite(text, 1, len, stdout);
-	free(text);
+		fflush(stdout);
+	rc = pd_feed_write(st, cal, rows, nrows, &ro, fd, &err);
+	pd_store_snapshot_end(st);
+	pd_calendar_free(cal);
+	free(rows);
+	if (rc != PD_OK) {
+		if (out != NULL)
+			atomic_abandon(tmp, fd);
+		cli_error_exit(rc, &err, "export");
+	}
+	if (out != NULL)
+		atomic_commit(out, tmp, fd);
 	return EX_OK;
 }

@@ -18,6 +18,19 @@
 #include "podium/err.h"
 
 struct pd_store;
+struct pd_calendar;
+struct pd_feed_row;
+struct pd_render_opts;
+
+/*
+ * Writes to fd the calendar pd_ical_render would make of cal's name and
+ * groups with the events of rows (pd_store_feed_index, in that order):
+ * `podium export`.  Loads and renders the events a batch at a time;
+ * call it inside pd_store_snapshot_begin() for one snapshot.
+ */
+int pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
+    const struct pd_feed_row *rows, size_t n,
+    const struct pd_render_opts *opts, int fd, struct pd_error *err);
 
 struct pd_feed {
 	int refs;		/* atomic */

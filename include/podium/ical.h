@@ -68,6 +68,11 @@ int pd_ical_render_head(const struct pd_calendar *cal,
 int pd_ical_render_event(const struct pd_event *ev,
     const struct pd_render_opts *opts, struct pd_buf *out,
     struct pd_error *err);
+/*
+ * Whether a rendering with opts has the person directory in its head
+ * (the organizers' full export), and so needs the people its events name.
+ */
+int pd_ical_has_directory(const struct pd_render_opts *opts);
 /* The TZID whose VTIMEZONE ev needs, or NULL (UTC, all-day). */
 const char *pd_ical_event_zone(const struct pd_event *ev);
 

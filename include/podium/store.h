@@ -249,8 +249,17 @@ int pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
     size_t *n);
 int pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout);
+/* The same for the events whose ids are lo..hi (some may not exist). */
+int pd_store_events_in_range(struct pd_store *st, int64_t lo, int64_t hi,
+    struct pd_event **out, size_t *nout);
 int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_person **out, size_t *nout);
+/*
+ * One read snapshot around several of the loads above (they nest in it),
+ * e.g. an index and the batches of events it names.  Not inside a write.
+ */
+int pd_store_snapshot_begin(struct pd_store *st);
+void pd_store_snapshot_end(struct pd_store *st);
 
 struct pd_import_stats {
 	size_t created;

@@ -480,6 +480,99 @@ holds(const struct pd_feed *fd, const char *uid)
 	return memmem(fd->body, fd->len, line, strlen(line)) != NULL;
 }
 
+/* pd_feed_write of f with ro (podium export) against a whole render. */
+static void
+check_export(struct fx *f, const struct pd_filter *filter,
+    const struct pd_render_opts *ro, int step)
+{
+	struct pd_calendar *cal = NULL, *whole = NULL;
+	struct pd_feed_row *rows = NULL;
+	struct pd_error err = { 0, NULL, NULL };
+	FILE *fp;
+	char *want = NULL, *got;
+	size_t n = 0, len = 0;
+	long glen;
+
+	assert_non_null(fp = tmpfile());
+	assert_int_equal(pd_store_snapshot_begin(f->st), PD_OK);
+	assert_int_equal(pd_store_feed_index(f->st, filter, 0, &cal, &rows,
+	    &n), PD_OK);
+	assert_int_equal(pd_feed_write(f->st, cal, rows, n, ro, fileno(fp),
+	    &err), PD_OK);
+	pd_store_snapshot_end(f->st);
+	assert_int_equal(pd_store_calendar(f->st, filter, &whole), PD_OK);
+	assert_int_equal(pd_ical_render(whole, ro, &want, &len, NULL), PD_OK);
+	glen = lseek(fileno(fp), 0, SEEK_CUR);
+	assert_non_null(got = malloc((size_t)glen + 1));
+	assert_int_equal(pread(fileno(fp), got, (size_t)glen, 0), glen);
+	if ((size_t)glen != len || memcmp(got, want, len) != 0) {
+		print_error("step %d: export (filter %d, privacy %d) differs "
+		    "from a whole render (%ld vs %zu bytes)\n", step,
+		    (int)filter->kind, (int)ro->privacy, glen, len);
+		fail();
+	}
+	free(got);
+	free(want);
+	free(rows);
+	pd_calendar_free(cal);
+	pd_calendar_free(whole);
+	fclose(fp);
+}
+
+/*
+ * The organizers' export, made a batch of events at a time and with the
+ * person directory from the ids its events name, is the whole render's
+ * bytes: full, public, one group, one person's; empty too.
+ */
+static void
+export__by_batches__is_the_bytes_of_a_whole_render(void **state)
+{
+	struct fx *f = *state;
+	struct pd_filter all = { PD_FILTER_ALL, NULL, 0 };
+	struct pd_filter grp = { PD_FILTER_GROUP, NULL, 0 };
+	struct pd_filter one = { PD_FILTER_PERSON, NULL, 0 };
+	struct pd_render_opts ro;
+	struct pd_group *g = NULL;
+	size_t ng = 0;
+	int step;
+
+	/* More than two batches, made in the opposite of calendar order. */
+	for (step = 0; step < 1100; step++) {
+		char title[32], start[32], end[32];
+		int64_t who = step % 3 == 0 ? any_person(f) : 0;
+
+		snprintf(title, sizeof(title), "Sitzung %d", step);
+		snprintf(start, sizeof(start), "2022-%02d-%02d %02d:00",
+		    12 - step % 12, 28 - step / 12 % 28, 8 + step % 10);
+		snprintf(end, sizeof(end), "2022-%02d-%02d %02d:30",
+		    12 - step % 12, 28 - step / 12 % 28, 8 + step % 10);
+		free(add_event(f, title, start, end, NULL, who, NULL));
+	}
+	memset(&ro, 0, sizeof(ro));
+	for (step = 0; step <= 40; step++) {
+		if (step > 0)
+			write_one(f, step);
+		if (step % 10 != 0)
+			continue;
+		ro.privacy = PD_PRIVACY_FULL;
+		check_export(f, &all, &ro, step);
+		ro.privacy = PD_PRIVACY_PUBLIC;
+		check_export(f, &all, &ro, step);
+		assert_int_equal(pd_store_group_list(f->st, &g, &ng), PD_OK);
+		if (ng > 0) {
+			grp.value = g[0].slug;
+			ro.privacy = PD_PRIVACY_FULL;
+			check_export(f, &grp, &ro, step);
+		}
+		if ((one.person_id = any_person(f)) != 0) {
+			ro.privacy = PD_PRIVACY_PERSON;
+			ro.privacy_person_id = one.person_id;
+			check_export(f, &one, &ro, step);
+		}
+		pd_group_list_free(g, ng);
+	}
+}
+
 static void
 history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before(
     void **state)
@@ -765,6 +858,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    history__at_its_edge__keeps_what_ended_then_and_drops_what_ended_before,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    export__by_batches__is_the_bytes_of_a_whole_render, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    pieces__an_event_made_under_a_deleted_id__is_rendered_anew,
 		    setup, teardown),

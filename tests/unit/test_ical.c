@@ -762,6 +762,127 @@ parse__all_day_without_dtend__lasts_one_day(void **state)
 	pd_calendar_free(cal);
 }
 
+/* The content line at p, unfolded, without its CRLF (owned). */
+static char *
+unfold_first(const char *p)
+{
+	const char *q;
+	char *line, *w;
+
+	assert_non_null(line = malloc(strlen(p) + 1));
+	for (w = line, q = p; *q != '\0'; q++) {
+		if (q[0] == '\r' && q[1] == '\n') {
+			if (q[2] != ' ')
+				break;
+			q += 2;		/* the fold: CRLF and a space */
+			continue;
+		}
+		*w++ = *q;
+	}
+	*w = '\0';
+	return line;
+}
+
+/* The unfolded content line of out that starts with "NAME:" (owned). */
+static char *
+unfolded_line(const char *out, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = out;
+
+	for (;;) {
+		assert_non_null(p);
+		if (strncmp(p, name, nl) == 0 && (p[nl] == ':' || p[nl] == ';'))
+			return unfold_first(p);
+		p = strstr(p, "\r\n");
+		p = p != NULL ? p + 2 : NULL;
+	}
+}
+
+/* libical's own line for prop, unfolded (owned); prop is freed. */
+static char *
+libical_line(icalproperty *prop)
+{
+	char *s = icalproperty_as_ical_string_r(prop), *line;
+
+	icalproperty_free(prop);
+	line = unfold_first(s);
+	free(s);
+	return line;
+}
+
+/*
+ * The properties podium writes straight have exactly libical's bytes,
+ * for values with everything libical escapes or refuses to vouch for:
+ * escapes, newlines, control characters, broken UTF-8, long text.
+ */
+static void
+render__straight_properties__are_libicals_bytes(void **state)
+{
+	static const char *const values[] = {
+		"plain", "a;b,c:d\\e", "line1\nline2\n", "tab\there",
+		"cr\r\nx", "ctl\x01x\x7f", "bad \xc3" "A utf8", "\xff\xfe",
+		"quote \"q\"", "Straße München – ÄÖÜ äöü ß long long long long "
+		"long long long long long long long long long long text",
+		"ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀ää😀",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		const char *v = values[i];
+		struct pd_calendar cal;
+		struct pd_event ev;
+		struct pd_render_opts ro;
+		char *out = NULL, *got, *want, *topic = xdup(v);
+		size_t len;
+		icalproperty *x;
+
+		memset(&cal, 0, sizeof(cal));
+		memset(&ev, 0, sizeof(ev));
+		memset(&ro, 0, sizeof(ro));
+		ro.privacy = PD_PRIVACY_FULL;
+		ev.uid = (char *)"straight@podium";
+		ev.title = (char *)v;
+		ev.location = (char *)v;
+		ev.group_name = (char *)v;
+		ev.tzid = (char *)"Europe/Berlin";
+		ev.start = (char *)"2021-02-11 09:00";
+		ev.end = (char *)"2021-02-11 10:00";
+		ev.topics = &topic;
+		ev.ntopics = 1;
+		ev.updated = 1612345678;
+		cal.events = &ev;
+		cal.nevents = 1;
+		assert_int_equal(pd_ical_render(&cal, &ro, &out, &len, NULL),
+		    PD_OK);
+		got = unfolded_line(out, "SUMMARY");
+		want = libical_line(icalproperty_new_summary(v));
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		got = unfolded_line(out, "LOCATION");
+		want = libical_line(icalproperty_new_location(v));
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		got = unfolded_line(out, "CATEGORIES");
+		want = libical_line(icalproperty_new_categories(v));
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		x = icalproperty_new_x(v);
+		icalproperty_set_x_name(x, "X-PODIUM-GROUP");
+		got = unfolded_line(out, "X-PODIUM-GROUP");
+		want = libical_line(x);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		free(topic);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -769,6 +890,8 @@ main(void)
 		cmocka_unit_test(
 		    render_parse_render__rich_calendar__gives_identical_bytes),
 		cmocka_unit_test(render__twice__gives_identical_bytes),
+		cmocka_unit_test(
+		    render__straight_properties__are_libicals_bytes),
 		cmocka_unit_test(
 		    render__berlin_event__plain_tzid_and_compact_vtimezone),
 		cmocka_unit_test(
