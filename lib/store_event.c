@@ -2704,7 +2704,7 @@ int
 pd_store_talks_open(struct pd_store *st, int64_t now,
     struct pd_open_talks *out)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct pd_talk_open *t = NULL;
 	struct pd_event *ev;
