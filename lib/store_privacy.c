@@ -21,8 +21,13 @@
 #include "podium/privacy.h"
 #include "store_int.h"
 
-int
-pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n)
+/*
+ * Runs one purge statement (?1 = before) in its own write transaction,
+ * quietly: bookkeeping, no feed renders again.  When it changed rows the
+ * WAL is emptied, so that the purged text is gone from the file too.
+ */
+static int
+purge(struct pd_store *st, const char *sql, int64_t before, size_t *n)
 {
 	sqlite3_stmt *stmt = NULL;
 	size_t count = 0;
@@ -31,12 +36,7 @@ pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n)
 	pd_error_clear(&st->err);
 	if ((rc = pd_st_begin(st)) != PD_OK)
 		return rc;
-	if ((rc = pd_st_prepare(st, "UPDATE outbox SET rcpt = '', "
-	    "subject = '', message = x'', mail_from = '', last_error = NULL, refused = NULL, "
-	    "key = CASE WHEN kind = 'test' THEN 'test/purged/' || id "
-	    "ELSE key END WHERE rcpt <> '' AND created < ?1 "
-	    /* "+": by the partial index on created, not all sent mail. */
-	    "AND +state IN ('sent', 'failed', 'dead')", &stmt)) != PD_OK ||
+	if ((rc = pd_st_prepare(st, sql, &stmt)) != PD_OK ||
 	    (rc = pd_st_bind_int64(st, stmt, 1, before)) != PD_OK ||
 	    (rc = pd_st_step(st, stmt)) < 0)
 		goto out;
@@ -44,7 +44,6 @@ pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n)
 	rc = PD_OK;
 out:
 	pd_st_release(stmt);
-	/* Bookkeeping: feeds need not render again. */
 	st->quiet = 1;
 	rc = pd_st_end(st, rc);
 	st->quiet = 0;
@@ -58,40 +57,28 @@ out:
 }
 
 int
+pd_store_outbox_purge(struct pd_store *st, int64_t before, size_t *n)
+{
+	return purge(st, "UPDATE outbox SET rcpt = '', "
+	    "subject = '', message = x'', mail_from = '', last_error = NULL, "
+	    "refused = NULL, "
+	    "key = CASE WHEN kind = 'test' THEN 'test/purged/' || id "
+	    "ELSE key END WHERE rcpt <> '' AND created < ?1 "
+	    /* "+": by the partial index on created, not all sent mail. */
+	    "AND +state IN ('sent', 'failed', 'dead')", before, n);
+}
+
+int
 pd_store_reply_purge(struct pd_store *st, int64_t before, size_t *n)
 {
-	sqlite3_stmt *stmt = NULL;
-	size_t count = 0;
-	int rc;
-
-	pd_error_clear(&st->err);
-	if ((rc = pd_st_begin(st)) != PD_OK)
-		return rc;
 	/*
 	 * person_id, partstat and dtstamp stay: an applied reply's dtstamp
 	 * is what refuses an older answer arriving late (reply.c).
 	 */
-	if ((rc = pd_st_prepare(st, "UPDATE reply SET " PD_ST_REPLY_SCRUB
+	return purge(st, "UPDATE reply SET " PD_ST_REPLY_SCRUB
 	    ", reason = 'purged' WHERE received < ?1 AND (sender IS NOT NULL "
 	    "OR attendee IS NOT NULL OR delegated_to IS NOT NULL OR "
-	    "reason NOT IN ('purged', 'erased'))", &stmt)) != PD_OK ||
-	    (rc = pd_st_bind_int64(st, stmt, 1, before)) != PD_OK ||
-	    (rc = pd_st_step(st, stmt)) < 0)
-		goto out;
-	count = (size_t)sqlite3_changes(st->db);
-	rc = PD_OK;
-out:
-	pd_st_release(stmt);
-	st->quiet = 1;
-	rc = pd_st_end(st, rc);
-	st->quiet = 0;
-	if (rc != PD_OK)
-		return rc;
-	if (count > 0)
-		pd_st_checkpoint(st);
-	if (n != NULL)
-		*n = count;
-	return PD_OK;
+	    "reason NOT IN ('purged', 'erased'))", before, n);
 }
 
 int
