@@ -878,6 +878,7 @@ struct evset {
 	int64_t hi;		/* SC_RANGE: the last id (?3) */
 	struct pd_person *people;	/* those attendances name, by id */
 	size_t npeople;
+	int share;		/* attendances borrow people's strings */
 };
 
 static void
@@ -1198,8 +1199,11 @@ attendance_row(const struct evset *set, sqlite3_stmt *stmt,
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(stmt, 1);
 	a->updated = sqlite3_column_int64(stmt, 5);
-	if ((rc = pd_st_col_str(stmt, 4, &a->delegate)) != PD_OK ||
-	    (rc = pd_person_copy(&a->person, who)) != PD_OK)
+	if ((rc = pd_st_col_str(stmt, 4, &a->delegate)) != PD_OK)
+		goto out;
+	if (set->share)
+		a->person = *who;	/* pd_event_batch_free unlinks it */
+	else if ((rc = pd_person_copy(&a->person, who)) != PD_OK)
 		goto out;
 	if (pd_role_parse((const char *)sqlite3_column_text(stmt, 2),
 	    &a->role) != PD_OK ||
@@ -1211,6 +1215,8 @@ attendance_row(const struct evset *set, sqlite3_stmt *stmt,
 	ev->nattendances++;
 	return PD_OK;
 out:
+	if (set->share)
+		memset(&a->person, 0, sizeof(a->person));
 	pd_attendance_clear(a);
 	return rc;
 }
@@ -1383,7 +1389,7 @@ static int
 event_load(struct pd_store *st, int64_t id, int with_parts,
     struct pd_event **out)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0 };
 	struct pd_event *ev = NULL;
 	int rc;
 
@@ -2329,7 +2335,7 @@ static int
 calendar_of(struct pd_store *st, const struct pd_filter *f, int64_t since,
     struct pd_calendar **out, struct pd_feed_row **rows, size_t *nrows)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0 };
 	struct pd_calendar *cal = NULL;
 	enum scope sc;
 	int64_t arg;
@@ -2425,34 +2431,66 @@ pd_store_feed_index(struct pd_store *st, const struct pd_filter *f,
 	return calendar_of(st, f, since, cal, rows, n);
 }
 
-/* Loads the events of sc (SC_IDS: js; SC_RANGE: lo..hi) with parts. */
+/*
+ * Unlinks the borrowed people of set's attendances (set->share), so that
+ * the events can be freed as owning everything else.
+ */
+static void
+evset_unshare(struct evset *set)
+{
+	size_t i, k;
+
+	if (!set->share)
+		return;
+	for (i = 0; i < set->n; i++)
+		for (k = 0; k < set->ev[i].nattendances; k++)
+			memset(&set->ev[i].attendances[k].person, 0,
+			    sizeof(set->ev[i].attendances[k].person));
+	set->share = 0;
+}
+
+/*
+ * Loads the events of sc (SC_IDS: js; SC_RANGE: lo..hi) with parts.
+ * batch non-NULL: the attendances share the people, handed over in it.
+ */
 static int
 events_of(struct pd_store *st, enum scope sc, const char *js, int64_t lo,
-    int64_t hi, struct pd_event **out, size_t *nout)
+    int64_t hi, struct pd_event **out, size_t *nout,
+    struct pd_event_batch *batch)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0 };
 	int rc;
 
 	set.hi = hi;
+	set.share = batch != NULL;
 	if (sqlite3_exec(st->db, "SAVEPOINT pd_read", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return pd_st_dberr(st, "database");
 	if ((rc = load_events(st, sc, lo, js, &set)) == PD_OK)
 		rc = load_parts(st, sc, lo, js, &set);
 	sqlite3_exec(st->db, "RELEASE pd_read", NULL, NULL, NULL);
-	if (rc == PD_OK) {
+	if (rc == PD_OK && batch != NULL) {
+		batch->ev = set.ev;
+		batch->n = set.n;
+		batch->people = set.people;
+		batch->npeople = set.npeople;
+		free(set.idx);
+		memset(&set, 0, sizeof(set));
+	} else if (rc == PD_OK) {
 		*out = set.ev;
 		*nout = set.n;
 		set.ev = NULL;
 		set.n = 0;
 	}
+	evset_unshare(&set);
 	evset_free(&set);
 	return rc;
 }
 
-int
-pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
-    struct pd_event **out, size_t *nout)
+/* events_of() for a list of ids, given to SQL as a JSON array. */
+static int
+events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event **out, size_t *nout, struct pd_event_batch *batch)
 {
 	struct pd_buf js = PD_BUF_INIT;
 	size_t i;
@@ -2465,9 +2503,16 @@ pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
 	pd_buf_adds(&js, "]");
 	if (pd_buf_failed(&js))
 		return oom(st);
-	rc = events_of(st, SC_IDS, js.data, 0, 0, out, nout);
+	rc = events_of(st, SC_IDS, js.data, 0, 0, out, nout, batch);
 	pd_buf_free(&js);
 	return rc;
+}
+
+int
+pd_store_events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event **out, size_t *nout)
+{
+	return events_by_id(st, ids, n, out, nout, NULL);
 }
 
 /*
@@ -2479,7 +2524,40 @@ pd_store_events_in_range(struct pd_store *st, int64_t lo, int64_t hi,
     struct pd_event **out, size_t *nout)
 {
 	pd_error_clear(&st->err);
-	return events_of(st, SC_RANGE, NULL, lo, hi, out, nout);
+	return events_of(st, SC_RANGE, NULL, lo, hi, out, nout, NULL);
+}
+
+int
+pd_store_batch_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event_batch *out)
+{
+	memset(out, 0, sizeof(*out));
+	return events_by_id(st, ids, n, NULL, NULL, out);
+}
+
+int
+pd_store_batch_in_range(struct pd_store *st, int64_t lo, int64_t hi,
+    struct pd_event_batch *out)
+{
+	pd_error_clear(&st->err);
+	memset(out, 0, sizeof(*out));
+	return events_of(st, SC_RANGE, NULL, lo, hi, NULL, NULL, out);
+}
+
+void
+pd_event_batch_free(struct pd_event_batch *b)
+{
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 1 };
+
+	if (b == NULL)
+		return;
+	set.ev = b->ev;
+	set.n = b->n;
+	set.people = b->people;
+	set.npeople = b->npeople;
+	evset_unshare(&set);
+	evset_free(&set);
+	memset(b, 0, sizeof(*b));
 }
 
 int
@@ -2541,7 +2619,7 @@ int
 pd_store_plan_events(struct pd_store *st, int64_t now,
     struct pd_event **out, size_t *n)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0 };
 	int rc;
 
 	pd_error_clear(&st->err);
@@ -2599,7 +2677,7 @@ int
 pd_store_plan_candidates(struct pd_store *st, int64_t now, int64_t horizon,
     int64_t nudge, struct pd_event **out, size_t *n, int64_t **marks)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct mark *mk = NULL, key, *hit;
 	sqlite3_stmt *stmt = NULL;
@@ -2704,7 +2782,7 @@ int
 pd_store_talks_open(struct pd_store *st, int64_t now,
     struct pd_open_talks *out)
 {
-	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0 };
+	struct evset set = { NULL, 0, NULL, 0, 0, 0, NULL, 0, 0 };
 	struct pd_buf ids = PD_BUF_INIT;
 	struct pd_talk_open *t = NULL;
 	struct pd_event *ev;
