@@ -1289,24 +1289,28 @@ out:
 	return rc;
 }
 
-static int
-cmp_attendance(const void *a, const void *b)
-{
-	const struct pd_attendance *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Each event's attendances in id order, as they were added. */
+/*
+ * Each event's attendances in id order, as they were added.  An insertion
+ * sort: a dozen each, mostly in order already, where qsort() was a third
+ * of what the sort saved.
+ */
 static void
 sort_attendances(struct evset *set)
 {
-	size_t i;
+	struct pd_attendance *a, t;
+	size_t i, k, j;
 
-	for (i = 0; i < set->n; i++)
-		if (set->ev[i].nattendances > 1)
-			qsort(set->ev[i].attendances, set->ev[i].nattendances,
-			    sizeof(*set->ev[i].attendances), cmp_attendance);
+	for (i = 0; i < set->n; i++) {
+		a = set->ev[i].attendances;
+		for (k = 1; k < set->ev[i].nattendances; k++) {
+			if (a[k - 1].id <= a[k].id)
+				continue;
+			t = a[k];
+			for (j = k; j > 0 && a[j - 1].id > t.id; j--)
+				a[j] = a[j - 1];
+			a[j] = t;
+		}
+	}
 }
 
 static int

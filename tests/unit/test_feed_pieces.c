@@ -921,6 +921,54 @@ batch__shares_people__and_holds_what_an_owning_load_holds(void **state)
 	pd_event_list_free(all, nall);
 }
 
+/*
+ * Attendances come in the order they were added (by id), not in the
+ * order of their people's ids, which is the order SQLite reads them in.
+ */
+static void
+batch__attendances__come_in_the_order_they_were_added(void **state)
+{
+	struct fx *f = *state;
+	struct pd_event_batch b = { NULL, 0, NULL, 0 };
+	struct pd_person p[3];
+	struct pd_event *ev = NULL;
+	const char *names[3] = { "Erste Person", "Zweite Person",
+	    "Dritte Person" };
+	char *uid;
+	int64_t id;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&p[i], 0, sizeof(p[i]));
+		p[i].name = strdup(names[i]);
+		assert_int_equal(pd_store_person_add(f->st, &p[i]), PD_OK);
+	}
+	uid = add_event(f, "Reihenfolge", "2023-05-02 10:00",
+	    "2023-05-02 11:00", NULL, 0, NULL);
+	assert_int_equal(pd_store_event_get(f->st, uid, &ev), PD_OK);
+	id = ev->id;
+	pd_event_free(ev);
+	/* The newest person first, the oldest last. */
+	for (i = 2; i >= 0; i--)
+		assert_int_equal(pd_store_attend(f->st, id, p[i].id,
+		    PD_ROLE_PARTICIPANT, PD_PART_ACCEPTED, NULL, NULL), PD_OK);
+	assert_int_equal(pd_store_batch_in_range(f->st, id, id, &b), PD_OK);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.ev[0].nattendances, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(b.ev[0].attendances[i].person.id,
+		    p[2 - i].id);
+	pd_event_batch_free(&b);
+	assert_int_equal(pd_store_event_get(f->st, uid, &ev), PD_OK);
+	assert_int_equal(ev->nattendances, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ev->attendances[i].person.id, p[2 - i].id);
+	pd_event_free(ev);
+	for (i = 0; i < 3; i++)
+		pd_person_clear(&p[i]);
+	free(uid);
+}
+
 int
 main(void)
 {
@@ -948,6 +996,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    batch__shares_people__and_holds_what_an_owning_load_holds,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    batch__attendances__come_in_the_order_they_were_added,
 		    setup, teardown),
 	};
 
