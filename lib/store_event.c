@@ -1182,16 +1182,10 @@ static int
 attendance_row(const struct evset *set, sqlite3_stmt *stmt,
     struct pd_event *ev)
 {
-	const struct pd_person *who;
-	struct pd_person key;
 	struct pd_attendance *a;
 	int rc;
 
-	/* Everyone an attendance names was loaded (load_people()). */
-	key.id = sqlite3_column_int64(stmt, 6);
-	if ((who = bsearch(&key, set->people, set->npeople,
-	    sizeof(*set->people), cmp_person)) == NULL)
-		return PD_OK;	/* gone: as the join left it out */
+	(void)set;
 	if ((rc = pd_st_grow(&ev->attendances, ev->nattendances,
 	    sizeof(*ev->attendances))) != PD_OK)
 		return rc;
@@ -1199,11 +1193,9 @@ attendance_row(const struct evset *set, sqlite3_stmt *stmt,
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(stmt, 1);
 	a->updated = sqlite3_column_int64(stmt, 5);
+	/* Only the id: attach_people() fills the person in. */
+	a->person.id = sqlite3_column_int64(stmt, 6);
 	if ((rc = pd_st_col_str(stmt, 4, &a->delegate)) != PD_OK)
-		goto out;
-	if (set->share)
-		a->person = *who;	/* pd_event_batch_free unlinks it */
-	else if ((rc = pd_person_copy(&a->person, who)) != PD_OK)
 		goto out;
 	if (pd_role_parse((const char *)sqlite3_column_text(stmt, 2),
 	    &a->role) != PD_OK ||
@@ -1215,8 +1207,6 @@ attendance_row(const struct evset *set, sqlite3_stmt *stmt,
 	ev->nattendances++;
 	return PD_OK;
 out:
-	if (set->share)
-		memset(&a->person, 0, sizeof(a->person));
 	pd_attendance_clear(a);
 	return rc;
 }
@@ -1239,7 +1229,7 @@ static const struct part parts[] = {
 	  "ORDER BY x.event_id, x.pos, x.id", agenda_row },
 	{ TALK_SELECT, "ORDER BY x.event_id, x.pos, x.id", talk_row },
 	/*
-	 * Their people come from the load's people (load_people()).  In
+	 * Their people come from the load's people (attach_people()).  In
 	 * the index's order, then sorted by id per event (sort_attendances):
 	 * SQLite sorting every row was a twentieth of an export.
 	 */
@@ -1248,25 +1238,67 @@ static const struct part parts[] = {
 	  "ORDER BY x.event_id", attendance_row },
 };
 
+/* ids as a JSON array, "[1,2,3]", for json_each(). */
+static int
+ids_json(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_buf *js)
+{
+	size_t i;
+
+	pd_buf_adds(js, "[");
+	for (i = 0; i < n; i++)
+		pd_buf_addf(js, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
+	pd_buf_adds(js, "]");
+	if (pd_buf_failed(js)) {
+		pd_buf_free(js);
+		return oom(st);
+	}
+	return PD_OK;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
 /*
- * The people the load's attendances name, once each, sorted by id: a
- * person attends hundreds of events, and joining them to every
- * attendance row was a fifth of loading a programme.
+ * The people the load's attendances name, once each, sorted by id, read
+ * by the distinct ids the attendance rows gave: a person attends
+ * hundreds of events, and joining them to every attendance row was a
+ * fifth of loading a programme, and letting SQLite find the distinct ids
+ * a twentieth of an export.
  */
 static int
-load_people(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
-    struct evset *set)
+load_people(struct pd_store *st, struct evset *set)
 {
+	struct pd_buf js = PD_BUF_INIT;
 	sqlite3_stmt *stmt = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, u = 0, i, k;
 	int rc;
 
-	if ((rc = prepare3(st, "SELECT " PD_ST_PERSON_COLS("p", "o")
+	for (i = 0; i < set->n; i++)
+		n += set->ev[i].nattendances;
+	if (n == 0)
+		return PD_OK;
+	if ((ids = malloc(n * sizeof(*ids))) == NULL)
+		return oom(st);
+	for (i = 0, n = 0; i < set->n; i++)
+		for (k = 0; k < set->ev[i].nattendances; k++)
+			ids[n++] = set->ev[i].attendances[k].person.id;
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	for (i = 0; i < n; i++)
+		if (u == 0 || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	if ((rc = ids_json(st, ids, u, &js)) != PD_OK ||
+	    (rc = pd_st_prepare(st, "SELECT " PD_ST_PERSON_COLS("p", "o")
 	    " FROM person p LEFT JOIN org o ON o.id = p.org_id "
-	    "WHERE p.id IN (SELECT x.person_id FROM attendance x ",
-	    part_where[sc], ") ORDER BY p.id", &stmt)) != PD_OK ||
-	    (rc = bind_scope(st, stmt, arg, ids)) != PD_OK ||
-	    (sc == SC_RANGE && (rc = pd_st_bind_int64(st, stmt, 3,
-	    set->hi)) != PD_OK))
+	    "WHERE p.id IN (SELECT value FROM json_each(?1)) ORDER BY p.id",
+	    &stmt)) != PD_OK ||
+	    (rc = pd_st_bind_text(st, stmt, 1, js.data)) != PD_OK)
 		goto out;
 	while ((rc = pd_st_step(st, stmt)) == 1) {
 		if (pd_st_grow(&set->people, set->npeople,
@@ -1286,7 +1318,48 @@ load_people(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 	rc = PD_OK;
 out:
 	pd_st_release(stmt);
+	pd_buf_free(&js);
+	free(ids);
 	return rc;
+}
+
+/*
+ * Gives each attendance its person (shared or copied, set->share); an
+ * attendance whose person is gone is left out, as a join would.
+ */
+static int
+attach_people(struct pd_store *st, struct evset *set)
+{
+	const struct pd_person *who;
+	struct pd_attendance *a;
+	size_t i, k, m;
+	int rc;
+
+	if ((rc = load_people(st, set)) != PD_OK)
+		return rc;
+	for (i = 0; i < set->n; i++) {
+		a = set->ev[i].attendances;
+		for (k = 0, m = 0; k < set->ev[i].nattendances; k++) {
+			who = bsearch(&a[k].person, set->people, set->npeople,
+			    sizeof(*set->people), cmp_person);
+			if (who == NULL) {
+				pd_attendance_clear(&a[k]);
+				continue;
+			}
+			if (m != k) {
+				a[m] = a[k];
+				memset(&a[k], 0, sizeof(a[k]));
+			}
+			/* pd_event_batch_free unlinks a shared one. */
+			if (set->share)
+				a[m].person = *who;
+			else if (pd_person_copy(&a[m].person, who) != PD_OK)
+				return oom(st);	/* the rest is freed as is */
+			m++;
+		}
+		set->ev[i].nattendances = m;
+	}
+	return PD_OK;
 }
 
 /*
@@ -1324,8 +1397,6 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 
 	if (set->n == 0)
 		return PD_OK;
-	if ((rc = load_people(st, sc, arg, ids, set)) != PD_OK)
-		return rc;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if ((rc = prepare3(st, parts[i].head, part_where[sc],
 		    parts[i].order, &stmt)) != PD_OK ||
@@ -1348,6 +1419,8 @@ load_parts(struct pd_store *st, enum scope sc, int64_t arg, const char *ids,
 		pd_st_release(stmt);
 		stmt = NULL;
 	}
+	if ((rc = attach_people(st, set)) != PD_OK)
+		goto out;
 	sort_attendances(set);
 	rc = PD_OK;
 out:
@@ -2522,16 +2595,11 @@ events_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_event **out, size_t *nout, struct pd_event_batch *batch)
 {
 	struct pd_buf js = PD_BUF_INIT;
-	size_t i;
 	int rc;
 
 	pd_error_clear(&st->err);
-	pd_buf_adds(&js, "[");
-	for (i = 0; i < n; i++)
-		pd_buf_addf(&js, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
-	pd_buf_adds(&js, "]");
-	if (pd_buf_failed(&js))
-		return oom(st);
+	if ((rc = ids_json(st, ids, n, &js)) != PD_OK)
+		return rc;
 	rc = events_of(st, SC_IDS, js.data, 0, 0, out, nout, batch);
 	pd_buf_free(&js);
 	return rc;
@@ -2600,12 +2668,8 @@ pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
 	int rc;
 
 	pd_error_clear(&st->err);
-	pd_buf_adds(&js, "[");
-	for (i = 0; i < n; i++)
-		pd_buf_addf(&js, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
-	pd_buf_adds(&js, "]");
-	if (pd_buf_failed(&js))
-		return oom(st);
+	if ((rc = ids_json(st, ids, n, &js)) != PD_OK)
+		return rc;
 	if ((rc = pd_st_prepare(st, "SELECT " PD_ST_PERSON_COLS("p", "o")
 	    " FROM person p LEFT JOIN org o ON o.id = p.org_id "
 	    "WHERE p.id IN (SELECT value FROM json_each(?1))", &stmt)) != PD_OK ||
