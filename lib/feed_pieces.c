@@ -1054,13 +1054,14 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 	struct pd_buf body = PD_BUF_INIT, head = PD_BUF_INIT;
 	struct idset set = { NULL, 0, 0 };
 	struct pd_person *people = NULL;
-	struct pd_event *evs = NULL;
+	struct pd_event_batch bt = { NULL, 0, NULL, 0 };
+	struct pd_event *evs;
 	struct span *sp = NULL, key, *hit;
 	int64_t ids[LOAD_BATCH];
 	size_t *off = NULL, *len = NULL;
 	char **zones = NULL, **nzs;
 	const char *z;
-	size_t npeople = 0, nev = 0, nz = 0, b, i, k;
+	size_t npeople = 0, nev, nz = 0, b, i, k;
 	int rc = PD_OK, dir = pd_ical_has_directory(opts);
 
 	if ((sp = malloc((n + 1) * sizeof(*sp))) == NULL ||
@@ -1082,17 +1083,20 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 		/*
 		 * A dense run of ids (the whole programme, mostly) is loaded
 		 * as a range; the events in it that are not the feed's are
-		 * loaded but left out below.
+		 * loaded but left out below.  The batch's events share their
+		 * people: copying them per attendance was a tenth of an export.
 		 */
 		if (ids[nb - 1] - ids[0] < 2 * (int64_t)nb)
-			rc = pd_store_events_in_range(st, ids[0], ids[nb - 1],
-			    &evs, &nev);
+			rc = pd_store_batch_in_range(st, ids[0], ids[nb - 1],
+			    &bt);
 		else
-			rc = pd_store_events_by_id(st, ids, nb, &evs, &nev);
+			rc = pd_store_batch_by_id(st, ids, nb, &bt);
 		if (rc != PD_OK) {
 			rc = store_err(st, rc, err);
 			break;
 		}
+		evs = bt.ev;
+		nev = bt.n;
 		for (i = 0; i < nev && rc == PD_OK; i++) {
 			key.id = evs[i].id;
 			if ((hit = bsearch(&key, sp + b, nb, sizeof(*sp),
@@ -1120,11 +1124,7 @@ pd_feed_write(struct pd_store *st, const struct pd_calendar *cal,
 			}
 			nz++;
 		}
-		for (i = 0; i < nev; i++)
-			pd_event_clear(&evs[i]);
-		free(evs);
-		evs = NULL;
-		nev = 0;
+		pd_event_batch_free(&bt);
 	}
 	if (rc == PD_OK && dir)
 		rc = idset_load(st, &set, &people, &npeople, err);

@@ -158,7 +158,7 @@ parse_local(const char *s, int all_day, struct lt *t)
  * under /usr/share/zoneinfo, so "../" must never get there.
  */
 static icaltimezone *
-zone_of(const char *tzid)
+zone_lookup(const char *tzid)
 {
 	const char *p;
 
@@ -174,6 +174,29 @@ zone_of(const char *tzid)
 	if (strcmp(tzid, "UTC") == 0)
 		return icaltimezone_get_utc_timezone();
 	return icaltimezone_get_builtin_timezone(tzid);
+}
+
+/*
+ * The last zone found, per thread: a programme is in one or two zones,
+ * and libical's search of its zone list by name was a fortieth of an
+ * export.  libical keeps its zones for the life of the process.
+ */
+static icaltimezone *
+zone_of(const char *tzid)
+{
+	static _Thread_local char last[65];
+	static _Thread_local icaltimezone *last_zone;
+	icaltimezone *z;
+	size_t n;
+
+	if (last_zone != NULL && tzid != NULL && strcmp(tzid, last) == 0)
+		return last_zone;
+	if ((z = zone_lookup(tzid)) != NULL &&
+	    (n = strlen(tzid)) < sizeof(last)) {
+		memcpy(last, tzid, n + 1);
+		last_zone = z;
+	}
+	return z;
 }
 
 /* The zone's offset from UTC, in seconds, at the instant t. */

@@ -255,6 +255,23 @@ int pd_store_events_in_range(struct pd_store *st, int64_t lo, int64_t hi,
 int pd_store_people_by_id(struct pd_store *st, const int64_t *ids, size_t n,
     struct pd_person **out, size_t *nout);
 /*
+ * The same loads for a reader that only reads the events and then drops
+ * them all (an export's batches): the attendances' people are not copies
+ * but share the strings of b->people, once per person instead of once per
+ * attendance.  Free with pd_event_batch_free only, never pd_event_clear.
+ */
+struct pd_event_batch {
+	struct pd_event *ev;
+	size_t n;
+	struct pd_person *people;	/* owns what attendances point to */
+	size_t npeople;
+};
+int pd_store_batch_by_id(struct pd_store *st, const int64_t *ids, size_t n,
+    struct pd_event_batch *out);
+int pd_store_batch_in_range(struct pd_store *st, int64_t lo, int64_t hi,
+    struct pd_event_batch *out);
+void pd_event_batch_free(struct pd_event_batch *b);
+/*
  * One read snapshot around several of the loads above (they nest in it),
  * e.g. an index and the batches of events it names.  Not inside a write.
  */

@@ -839,6 +839,136 @@ export_dir__another_writers_temporary_file__does_not_disturb_this_one(
 	assert_int_equal(system(cmd), 0);
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* b's events against the owning load evs: same events, same people. */
+static void
+check_batch(const struct pd_event_batch *b, const struct pd_event *evs,
+    size_t nev)
+{
+	const struct pd_person *x, *y;
+	size_t i, j, k, shared = 0;
+
+	assert_int_equal(b->n, nev);
+	for (i = 0; i < nev; i++) {
+		assert_int_equal(b->ev[i].id, evs[i].id);
+		assert_string_equal(b->ev[i].title, evs[i].title);
+		assert_int_equal(b->ev[i].nattendances, evs[i].nattendances);
+		assert_int_equal(b->ev[i].ntalks, evs[i].ntalks);
+		for (k = 0; k < evs[i].nattendances; k++) {
+			x = &b->ev[i].attendances[k].person;
+			y = &evs[i].attendances[k].person;
+			assert_int_equal(x->id, y->id);
+			assert_true(same_str(x->uuid, y->uuid));
+			assert_true(same_str(x->name, y->name));
+			assert_true(same_str(x->email, y->email));
+			assert_true(same_str(x->org_code, y->org_code));
+			assert_true(same_str(x->org_name, y->org_name));
+			assert_true(same_str(x->lang, y->lang));
+			/* Borrowed from the batch's people, not a copy. */
+			for (j = 0; j < b->npeople; j++)
+				if (b->people[j].name == x->name)
+					shared++;
+		}
+	}
+	for (i = 0, k = 0; i < nev; i++)
+		k += evs[i].nattendances;
+	assert_int_equal(shared, k);
+}
+
+/*
+ * A batch (podium export) holds the events pd_store_events_* load, with
+ * the attendances' people shared from its table; freeing it frees each
+ * string once (ASan tells otherwise).  By range and by a sparse list.
+ */
+static void
+batch__shares_people__and_holds_what_an_owning_load_holds(void **state)
+{
+	struct fx *f = *state;
+	struct pd_event_batch b = { NULL, 0, NULL, 0 };
+	struct pd_event *evs = NULL, *all = NULL;
+	int64_t ids[3];
+	size_t nev = 0, nall = 0, i, natt = 0;
+
+	assert_int_equal(pd_store_event_list(f->st, 0, INT64_MAX, &all,
+	    &nall), PD_OK);
+	assert_true(nall >= 3);
+	assert_int_equal(pd_store_events_in_range(f->st, 1, INT64_MAX / 2,
+	    &evs, &nev), PD_OK);
+	for (i = 0; i < nev; i++)
+		natt += evs[i].nattendances;
+	assert_true(natt > 0);	/* the calendar has people attending */
+	assert_int_equal(pd_store_batch_in_range(f->st, 1, INT64_MAX / 2, &b),
+	    PD_OK);
+	check_batch(&b, evs, nev);
+	pd_event_batch_free(&b);
+	assert_null(b.ev);
+	pd_event_list_free(evs, nev);
+	ids[0] = all[0].id;
+	ids[1] = all[nall / 2].id;
+	ids[2] = all[nall - 1].id;
+	assert_int_equal(pd_store_events_by_id(f->st, ids, 3, &evs, &nev),
+	    PD_OK);
+	assert_int_equal(pd_store_batch_by_id(f->st, ids, 3, &b), PD_OK);
+	check_batch(&b, evs, nev);
+	pd_event_batch_free(&b);
+	pd_event_batch_free(&b);	/* twice: a no-op */
+	pd_event_list_free(evs, nev);
+	pd_event_list_free(all, nall);
+}
+
+/*
+ * Attendances come in the order they were added (by id), not in the
+ * order of their people's ids, which is the order SQLite reads them in.
+ */
+static void
+batch__attendances__come_in_the_order_they_were_added(void **state)
+{
+	struct fx *f = *state;
+	struct pd_event_batch b = { NULL, 0, NULL, 0 };
+	struct pd_person p[3];
+	struct pd_event *ev = NULL;
+	const char *names[3] = { "Erste Person", "Zweite Person",
+	    "Dritte Person" };
+	char *uid;
+	int64_t id;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&p[i], 0, sizeof(p[i]));
+		p[i].name = strdup(names[i]);
+		assert_int_equal(pd_store_person_add(f->st, &p[i]), PD_OK);
+	}
+	uid = add_event(f, "Reihenfolge", "2023-05-02 10:00",
+	    "2023-05-02 11:00", NULL, 0, NULL);
+	assert_int_equal(pd_store_event_get(f->st, uid, &ev), PD_OK);
+	id = ev->id;
+	pd_event_free(ev);
+	/* The newest person first, the oldest last. */
+	for (i = 2; i >= 0; i--)
+		assert_int_equal(pd_store_attend(f->st, id, p[i].id,
+		    PD_ROLE_PARTICIPANT, PD_PART_ACCEPTED, NULL, NULL), PD_OK);
+	assert_int_equal(pd_store_batch_in_range(f->st, id, id, &b), PD_OK);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.ev[0].nattendances, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(b.ev[0].attendances[i].person.id,
+		    p[2 - i].id);
+	pd_event_batch_free(&b);
+	assert_int_equal(pd_store_event_get(f->st, uid, &ev), PD_OK);
+	assert_int_equal(ev->nattendances, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ev->attendances[i].person.id, p[2 - i].id);
+	pd_event_free(ev);
+	for (i = 0; i < 3; i++)
+		pd_person_clear(&p[i]);
+	free(uid);
+}
+
 int
 main(void)
 {
@@ -863,6 +993,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    pieces__an_event_made_under_a_deleted_id__is_rendered_anew,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    batch__shares_people__and_holds_what_an_owning_load_holds,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    batch__attendances__come_in_the_order_they_were_added,
 		    setup, teardown),
 	};
 
