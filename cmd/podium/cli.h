@@ -29,6 +29,8 @@ struct cmd_entry {
 	int (*exec)(struct cli *, int, char **);
 };
 
+struct pd_config;
+
 struct cli {
 	const char *db_path;
 	int db_given;		/* by --db or $PODIUM_DB, not a default */
@@ -43,6 +45,8 @@ struct cli {
 	int base_url_env;
 	char *base_url_db;
 	const char *config;	/* --config / $PODIUM_CONFIG: podiumd's INI */
+	/* That file as main read it, else podiumd's defaults; main's. */
+	const struct pd_config *cfg;
 	const struct cmd_entry *cmd;	/* the command that runs */
 	struct pd_store *st;	/* opened on first use by cli_store() */
 };

@@ -43,22 +43,6 @@ cli_key_load(struct cli *c, unsigned char key[PD_ANSWER_KEY_LEN])
 	return 1;
 }
 
-/* podiumd's config (--config), or its defaults. */
-static void
-load_config(struct cli *c, struct pd_config *cfg)
-{
-	struct pd_error err = { 0, NULL, NULL };
-
-	if (pd_config_defaults(cfg) != PD_OK)
-		cli_fatal(EX_OSERR, "out of memory");
-	if (c->config != NULL && pd_config_load(cfg, c->config, &err) !=
-	    PD_OK) {
-		pd_config_clear(cfg);
-		cli_fatal(EX_DATAERR, "--config: %s", err.msg != NULL ?
-		    err.msg : "cannot be read");
-	}
-}
-
 /* export_dir written again from the store as it is now. */
 static int
 rewrite_exports(struct cli *c, const struct pd_config *cfg,
@@ -131,7 +115,7 @@ cmd_person_forget(struct cli *c, int argc, char **argv)
 	unsigned char key[PD_ANSWER_KEY_LEN];
 	struct pd_error err = { 0, NULL, NULL };
 	struct pd_forget_report r;
-	struct pd_config cfg;
+	const struct pd_config *cfg = c->cfg;
 	struct pd_person p;
 	size_t files = 0;
 	int ch, dry = 0, have_key, rc;
@@ -145,25 +129,22 @@ cmd_person_forget(struct cli *c, int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	memset(&r, 0, sizeof(r));
 	cli_person_find(c, argv[optind], "person", &p);
-	load_config(c, &cfg);
 	have_key = cli_key_load(c, key);
 	rc = pd_store_person_forget(cli_store(c), p.id, have_key ? key : NULL,
 	    sizeof(key), dry, &r);
 	explicit_bzero(key, sizeof(key));
 	pd_person_clear(&p);
 	if (rc != PD_OK) {
-		pd_config_clear(&cfg);
 		cli_store_error(c, rc, "person");
 	}
-	if (!dry && ((rc = pd_spool_remove(cfg.spool_dir, r.msg_ids,
+	if (!dry && ((rc = pd_spool_remove(cfg->spool_dir, r.msg_ids,
 	    r.msg_kinds, r.nmsgs, &files, &err)) != PD_OK ||
-	    (rc = rewrite_exports(c, &cfg, &err)) != PD_OK)) {
+	    (rc = rewrite_exports(c, cfg, &err)) != PD_OK)) {
 		/* The database part is done; say what is left to do. */
 		fprintf(stderr, "podium: person %" PRId64 " is forgotten in the "
 		    "database, but: %s\n", r.person_id, err.msg != NULL ?
 		    err.msg : pd_strerror(rc));
 		pd_forget_report_clear(&r);
-		pd_config_clear(&cfg);
 		pd_error_clear(&err);
 		return cli_exit_status(rc);
 	}
@@ -172,7 +153,6 @@ cmd_person_forget(struct cli *c, int argc, char **argv)
 	else
 		report_text(&r, dry, files);
 	pd_forget_report_clear(&r);
-	pd_config_clear(&cfg);
 	return EX_OK;
 }
 

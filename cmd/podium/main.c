@@ -606,9 +606,13 @@ main(int argc, char **argv)
 	 * prints its base URL and signs answer links with its key, so that
 	 * they work there; the environment and --db still win.
 	 */
+	if (pd_config_defaults(&cfg) != PD_OK) {
+		fprintf(stderr, "podium: out of memory\n");
+		return EX_OSERR;
+	}
+	cli.cfg = &cfg;
 	if (cli.config != NULL) {
-		if (pd_config_defaults(&cfg) != PD_OK ||
-		    pd_config_load(&cfg, cli.config, &cerr) != PD_OK) {
+		if (pd_config_load(&cfg, cli.config, &cerr) != PD_OK) {
 			fprintf(stderr, "podium: --config: %s\n", cerr.msg != NULL ?
 			    cerr.msg : "out of memory");
 			pd_error_clear(&cerr);
@@ -644,8 +648,7 @@ main(int argc, char **argv)
 	free(name);
 	free(base);
 	free(cli.base_url_db);
-	if (have_cfg)
-		pd_config_clear(&cfg);
+	pd_config_clear(&cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "podium: cannot write the output: %s\n",
 		    strerror(errno));
